@@ -1,0 +1,10 @@
+"""Actions of group elements on data: images (and, in lielac.pde, sampled fields)."""
+
+from lielac.actions.images import (
+    ImageWarp,
+    normalized_grid,
+    normalized_to_pixel,
+    pixel_to_normalized,
+)
+
+__all__ = ["ImageWarp", "normalized_grid", "normalized_to_pixel", "pixel_to_normalized"]
