@@ -47,10 +47,11 @@ def test_translation_and_scaling_closed_form():
     torch.testing.assert_close(s[0], torch.diag(torch.tensor([2.0, 2.0, 1.0])))
     # the traceless homography scale acts projectively as scaling by e^s
     h = groups.homography()
-    a = torch.zeros(1, 8)
+    a = torch.zeros(1, 8, dtype=torch.float64)
     a[0, 3] = math.log(2.0)
     m = h.exp(a)[0]
-    torch.testing.assert_close(m / m[2, 2], torch.diag(torch.tensor([2.0, 2.0, 1.0])), atol=1e-5, rtol=0)
+    expected = torch.diag(torch.tensor([2.0, 2.0, 1.0], dtype=torch.float64))
+    torch.testing.assert_close(m / m[2, 2], expected)
 
 
 def test_homography_is_special_linear():

@@ -86,6 +86,8 @@ def _grad(objective: Objective, param: torch.Tensor, make_g) -> tuple[torch.Tens
     with torch.enable_grad():
         param = param.detach().requires_grad_(True)
         value = objective(make_g(param))
+        if not value.requires_grad:  # an energy that ignores the element: nothing to follow
+            return value.detach(), torch.zeros_like(param)
         (grad,) = torch.autograd.grad(value.sum(), param)
     grad = torch.where(torch.isfinite(grad), grad, torch.zeros_like(grad))
     return value.detach(), grad

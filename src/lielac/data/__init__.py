@@ -1,0 +1,37 @@
+"""Data: the MNIST reader and fetcher, and the seeded perturbed test sets built from it."""
+
+from lielac.data.mnist import (
+    MNIST_DIR_ENV_VAR,
+    MNIST_FILES,
+    MNIST_SHA256,
+    fetch_mnist,
+    load_mnist,
+    mnist_dir,
+    read_idx,
+)
+from lielac.data.perturb import (
+    TEST_SETS,
+    PerturbedSet,
+    affnist_matrices,
+    center_on_canvas,
+    homnist_matrices,
+    make_test_set,
+    perturb,
+)
+
+__all__ = [
+    "MNIST_DIR_ENV_VAR",
+    "MNIST_FILES",
+    "MNIST_SHA256",
+    "TEST_SETS",
+    "PerturbedSet",
+    "affnist_matrices",
+    "center_on_canvas",
+    "fetch_mnist",
+    "homnist_matrices",
+    "load_mnist",
+    "make_test_set",
+    "mnist_dir",
+    "perturb",
+    "read_idx",
+]
