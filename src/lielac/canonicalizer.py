@@ -64,6 +64,9 @@ class Canonicalizer:
             identity).
         final_action: action used to produce :attr:`Canonicalization.x` from the original
             inputs (e.g. a higher-order interpolation); default ``action``.
+        view: optional map applied once to the inputs before the search (e.g. a low-pass
+            filter against aliasing); the search moves ``view(x)``, while the canonical
+            inputs are ``final_action(g, x)`` of the original inputs.
         seed: seed of the restart draw; equal seeds give equal results.
         chunk_size: canonicalize at most this many inputs at a time (memory bound).
 
@@ -96,6 +99,7 @@ class Canonicalizer:
         final_action: Callable | None = None,
         seed: int = 0,
         chunk_size: int | None = None,
+        view: Callable | None = None,
     ):
         if not isinstance(group, LieGroup):
             raise TypeError(f"group: expected a lielac LieGroup, got {type(group).__name__}")
@@ -131,6 +135,7 @@ class Canonicalizer:
         self.final_action = final_action or action
         self.seed = seed
         self.chunk_size = chunk_size
+        self.view = view
 
     def __repr__(self) -> str:
         return (
@@ -191,7 +196,7 @@ class Canonicalizer:
                 )
             # Entry b * R + r holds input b with start r.
             rep = torch.arange(batch, device=x.device).repeat_interleave(n_starts)
-            x_rep = x[rep]
+            x_rep = (self.view(x) if self.view is not None else x)[rep]
             g_start = self.group.compose(
                 self.group.exp(starts.repeat(batch, 1)), self.group.select(g0, rep)
             )

@@ -1,4 +1,8 @@
-"""Data: the MNIST reader and fetcher, and the seeded perturbed test sets built from it."""
+"""Data: the MNIST reader and fetcher, and the seeded perturbed test sets built from it.
+
+The warp-and-translate step itself is ``lielac.data.perturb.perturb``; it is not re-exported
+here, so that ``lielac.data.perturb`` keeps naming the module.
+"""
 
 from lielac.data.mnist import (
     MNIST_DIR_ENV_VAR,
@@ -16,7 +20,6 @@ from lielac.data.perturb import (
     center_on_canvas,
     homnist_matrices,
     make_test_set,
-    perturb,
 )
 
 __all__ = [
@@ -32,6 +35,5 @@ __all__ = [
     "load_mnist",
     "make_test_set",
     "mnist_dir",
-    "perturb",
     "read_idx",
 ]

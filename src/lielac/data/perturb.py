@@ -21,7 +21,8 @@ then ``L``; so the matrix ``[[L, 0], [p, 1]]`` carries ``p`` unchanged in its bo
 
 :func:`perturb` then draws a translation that keeps all ink on the canvas and composes it on
 the left, so each perturbed digit is one bilinear resampling of the centred original by the
-returned matrix ``T @ g``.
+returned matrix ``T @ g``. "All ink on the canvas" is meant exactly: the bilinear interpolant
+of the warped digit vanishes outside the canvas square, so nothing is clipped.
 """
 
 from __future__ import annotations
@@ -152,30 +153,33 @@ def _ink_extent(images: torch.Tensor, g: torch.Tensor, threshold: float) -> torc
     Bilinear sampling spreads a pixel's value over the open square of half-width one pixel
     around its centre, so the warped ink lies inside the image by ``g`` of the convex hull of
     those squares' corners: the pixel centres of the ink mask dilated by one pixel (a projective
-    map with positive third coordinate on the ink keeps convex sets convex). Rows with no ink
-    give an empty box ``(inf, -inf, inf, -inf)``; ink sent across the line at infinity gives
-    ``nan``.
+    map with positive third coordinate on the ink keeps segments segments, so the hull maps to
+    the hull of the mapped points). The hull only needs the first and last corner of each row.
+    Images with no ink give ``(inf, -inf, inf, -inf)``; ink sent across the line at infinity
+    gives ``nan``.
     """
     batch, _, height, width = images.shape
     ink = (images > threshold).any(dim=1, keepdim=True).to(torch.float32)
-    corners = F.max_pool2d(F.pad(ink, (1, 1, 1, 1)), 3, stride=1, padding=1) > 0
-    corners = corners.reshape(batch, -1)  # (B, (H+2)(W+2)), pixel indices -1 .. H and -1 .. W
+    corners = F.max_pool2d(F.pad(ink, (1, 1, 1, 1)), 3, stride=1, padding=1)[:, 0] > 0
 
-    cols = torch.arange(-1, width + 1, dtype=torch.float64)
-    rows = torch.arange(-1, height + 1, dtype=torch.float64)
-    row, col = torch.meshgrid(rows, cols, indexing="ij")
-    x, y = pixel_to_normalized(col, row, height, width)
-    points = torch.stack([x, y, torch.ones_like(x)], -1).reshape(1, -1, 3)
+    # First and last corner of every row: (B, H + 2, 2) pixel indices in -1 .. W.
+    index = torch.arange(width + 2)
+    first = torch.where(corners, index, width + 2).amin(-1)
+    last = torch.where(corners, index, -1).amax(-1)
+    col = torch.stack([first, last], -1).to(torch.float64).reshape(batch, -1) - 1
+    row = torch.arange(-1, height + 1, dtype=torch.float64).repeat_interleave(2)
+    valid = corners.any(-1).repeat_interleave(2, dim=1)  # (B, 2 (H + 2))
 
-    image = points @ g.to(torch.float64).transpose(1, 2)  # (B, P, 3)
+    x, y = pixel_to_normalized(col, row.expand_as(col), height, width)
+    image = torch.stack([x, y, torch.ones_like(x)], -1) @ g.to(torch.float64).transpose(1, 2)
     w = image[..., 2]
-    behind = ((w <= 1e-6) & corners).any(dim=1)
+    behind = ((w <= 1e-6) & valid).any(dim=1)
     u, v = normalized_to_pixel(image[..., 0] / w, image[..., 1] / w, height, width)
 
     inf = torch.tensor(math.inf, dtype=torch.float64)
     extent = torch.stack([
-        torch.where(corners, u, inf).amin(1), torch.where(corners, u, -inf).amax(1),
-        torch.where(corners, v, inf).amin(1), torch.where(corners, v, -inf).amax(1),
+        torch.where(valid, u, inf).amin(1), torch.where(valid, u, -inf).amax(1),
+        torch.where(valid, v, inf).amin(1), torch.where(valid, v, -inf).amax(1),
     ], -1)
     extent[behind] = math.nan
     return extent
@@ -194,9 +198,10 @@ def perturb(
     For each image the extent of the warped ink is computed exactly from the ink pixels (the
     support of the bilinear interpolant, mapped by the matrix), and a translation is drawn
     uniformly, independently in x and y and in pixels, from the range that keeps that extent
-    within the outermost pixel centres; so no ink leaves the canvas and the ink mass is what
-    the map alone would give. A digit that does not fit along an axis is centred along that
-    axis instead (and counted in a logged warning); it loses some ink.
+    inside the canvas square (``[-1, 1]`` in normalised coordinates): no ink leaves the
+    canvas, and the ink mass is what the map alone would give. A digit that does not fit along
+    an axis is centred along that axis instead (and counted in a logged warning); it loses some
+    ink.
 
     Args:
         images: (N, C, H, W) float images; ink is where any channel exceeds ``threshold``.
@@ -230,9 +235,10 @@ def perturb(
         g = maps[chunk].to(torch.float64)
         extent = _ink_extent(images[chunk], g, threshold)
 
-        # Allowed shifts in pixels: [-min, size - 1 - max] along each axis.
-        low = torch.stack([-extent[:, 0], -extent[:, 2]], -1) + _EPS_PX
-        high = torch.stack([width - 1 - extent[:, 1], height - 1 - extent[:, 3]], -1) - _EPS_PX
+        # Allowed shifts in pixels, keeping the extent in the canvas [-0.5, size - 0.5].
+        low = torch.stack([-0.5 - extent[:, 0], -0.5 - extent[:, 2]], -1) + _EPS_PX
+        high = torch.stack([width - 0.5 - extent[:, 1], height - 0.5 - extent[:, 3]], -1)
+        high = high - _EPS_PX
         # No shift for a blank image (infinite range) or ink sent to infinity (nan).
         undefined = ~(torch.isfinite(low) & torch.isfinite(high))
         low, high = torch.where(undefined, 0.0, low), torch.where(undefined, 0.0, high)
@@ -304,6 +310,6 @@ def make_test_set(
 
     generator = torch.Generator().manual_seed(seed)
     sample = affnist_matrices if name == "affnist" else homnist_matrices
-    maps = sample(n, generator, dtype=torch.float64)
+    maps = sample(n, generator)  # float32: the returned matrices are exactly those applied
     perturbed, full = perturb(canvas, maps, generator, chunk_size=chunk_size)
-    return PerturbedSet(name, perturbed, full.to(torch.float32), seed)
+    return PerturbedSet(name, perturbed, full, seed)

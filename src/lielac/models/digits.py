@@ -1,0 +1,88 @@
+"""A plain convolutional digit classifier for (B, 1, 40, 40) images, and its training.
+
+Trained on clean, centred digits only (no augmentation): the model LieLAC wraps.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from lielac._checks import check_images
+
+__all__ = ["DigitCNN", "train_classifier", "predict"]
+
+logger = logging.getLogger(__name__)
+
+
+class DigitCNN(nn.Module):
+    """Three conv blocks and a linear head; (B, 1, H, W) images in [0, 1] -> (B, 10) logits."""
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4),
+        )
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Dropout(0.25), nn.Linear(2 * width * 16, 128), nn.ReLU(),
+            nn.Linear(128, 10),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(images))
+
+
+def train_classifier(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    epochs: int = 3,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    seed: int = 0,
+    progress: bool = False,
+) -> nn.Module:
+    """Train ``model`` with Adam and a cosine schedule on (N, 1, H, W) images, (N,) labels."""
+    check_images(images, "images")
+    if labels.shape != (images.shape[0],):
+        raise ValueError(
+            f"labels: expected shape ({images.shape[0]},), got {tuple(labels.shape)}"
+        )
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    steps = epochs * ((images.shape[0] + batch_size - 1) // batch_size)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+    model.train()
+    bar = tqdm(total=steps, desc="train classifier", disable=not progress, unit="batch")
+    for epoch in range(epochs):
+        order = torch.randperm(images.shape[0], generator=generator)
+        for start in range(0, images.shape[0], batch_size):
+            idx = order[start:start + batch_size]
+            loss = nn.functional.cross_entropy(model(images[idx]), labels[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            bar.update()
+            bar.set_postfix(loss=f"{loss.item():.3f}", epoch=epoch + 1)
+        logger.info("classifier epoch %d: last loss %.4f", epoch + 1, loss.item())
+    bar.close()
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """(N,) predicted classes for (N, 1, H, W) images, in eval mode."""
+    model.eval()
+    return torch.cat(
+        [model(images[i:i + batch_size]).argmax(1) for i in range(0, images.shape[0], batch_size)]
+    )
