@@ -14,8 +14,8 @@ def test_initial_condition_action_matches_the_closed_form():
     u0 = torch.exp(-x**2 / 2)[None].expand(2, -1)
     a = torch.tensor([[1.5, 0.3, 0.0], [0.0, 0.0, 0.7]], dtype=torch.float64)
     moved = FieldAction(group, GRID)(group.exp(a), u0)
-    torch.testing.assert_close(moved[0], torch.exp(torch.tensor(0.3)) * torch.exp(-(x - 1.5)**2 / 2),
-                               check_dtype=False)
+    expected = torch.exp(torch.tensor(0.3, dtype=torch.float64)) * torch.exp(-(x - 1.5)**2 / 2)
+    torch.testing.assert_close(moved[0], expected)
     torch.testing.assert_close(moved[1], torch.exp(-0.7 * x) * torch.exp(-x**2 / 2))
 
 

@@ -2,9 +2,16 @@
 
 from lielac.actions.images import (
     ImageWarp,
+    centering_translation,
     normalized_grid,
     normalized_to_pixel,
     pixel_to_normalized,
 )
 
-__all__ = ["ImageWarp", "normalized_grid", "normalized_to_pixel", "pixel_to_normalized"]
+__all__ = [
+    "ImageWarp",
+    "centering_translation",
+    "normalized_grid",
+    "normalized_to_pixel",
+    "pixel_to_normalized",
+]

@@ -23,7 +23,13 @@ import torch.nn.functional as F
 
 from lielac._checks import check_finite, check_images, check_matrices
 
-__all__ = ["ImageWarp", "normalized_grid", "pixel_to_normalized", "normalized_to_pixel"]
+__all__ = [
+    "ImageWarp",
+    "centering_translation",
+    "normalized_grid",
+    "normalized_to_pixel",
+    "pixel_to_normalized",
+]
 
 _MODES = ("bilinear", "bicubic", "nearest")
 
@@ -109,3 +115,23 @@ class ImageWarp:
 
     def __repr__(self) -> str:
         return f"ImageWarp(mode={self.mode!r}, out_size={self.out_size})"
+
+
+def centering_translation(images: torch.Tensor) -> torch.Tensor:
+    """(B, 3, 3) translations that move each image's centre of mass to the canvas centre.
+
+    Mass is the clamped-positive intensity summed over channels; an image without mass gets
+    the identity. Useful as the starting element of a canonicalization (``init``).
+    """
+    check_images(images, "images")
+    grid = normalized_grid(images.shape[-2], images.shape[-1], dtype=images.dtype,
+                           device=images.device)
+    mass = images.clamp_min(0).sum(dim=1)  # (B, H, W)
+    total = mass.sum(dim=(1, 2))
+    safe = total.clamp_min(1e-12)
+    cx = (mass * grid[..., 0]).sum(dim=(1, 2)) / safe
+    cy = (mass * grid[..., 1]).sum(dim=(1, 2)) / safe
+    g = torch.eye(3, dtype=images.dtype, device=images.device).repeat(images.shape[0], 1, 1)
+    g[:, 0, 2] = torch.where(total > 0, -cx, torch.zeros_like(cx))
+    g[:, 1, 2] = torch.where(total > 0, -cy, torch.zeros_like(cy))
+    return g

@@ -73,12 +73,16 @@ class PDEConfig:
     width: int = 32
     modes: int = 24
     prior_weights: tuple = ()
+    prior_linear: tuple | None = None
+    scheme: str = "coordinate"
     steps: int = 12
     lr: float = 0.2
     restarts: int = 2
     restart_scale: tuple = ()
     pca_components: int = 10
     scale_separated: bool = False
+    residual_ratio: float = 1e-3
+    output_floor: float | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -98,11 +102,15 @@ def make_config(equation: str, quick: bool = False) -> PDEConfig:
         return PDEConfig(
             equation="heat", nu=0.1, x_min=-12.0, x_max=12.0, n=128, periodic=False,
             n_times=20, t_end=1.0,
-            sampler={"amplitude": 1.0, "ratio": 0.8, "n_modes": 10, "scale": 1.0},
+            sampler={"amplitude": 0.5, "ratio": 0.8, "n_modes": 10, "scale": 1.0,
+                     "mean0": 2.0},
             n_train=300 if quick else 1000, n_test=100,
             ood_ranges={"translate_x": (1.5, 3.0), "scale_u": (0.6, 1.2), "boost": (0.3, 0.8)},
             epochs=60 if quick else 250, prior_weights=(1e-2, 1e-2, 1e-2),
-            restart_scale=(0.5, 0.2, 0.2), pca_components=10, scale_separated=True,
+            # linear prior: log-Jacobian of u -> e^s u on the 10-dimensional span
+            prior_linear=(0.0, -10.0, 0.0), output_floor=1e-3, residual_ratio=0.1,
+            scheme="retraction", steps=150, lr=0.05,
+            restart_scale=(0.5, 0.2, 0.2), pca_components=10, scale_separated=False,
         )
     if equation == "burgers":
         return PDEConfig(
@@ -140,13 +148,16 @@ def _energies(cfg: PDEConfig, train_u0: torch.Tensor) -> dict[str, GaussianEnerg
     sampler = _sampler(cfg)
     grid = cfg.grid
     if cfg.equation == "heat":
-        closed = GaussianEnergy.from_sampler(sampler, grid, scale_separated=cfg.scale_separated)
+        floor = cfg.residual_ratio * float(sampler.eigenbasis(grid)[1].min())
+        closed = GaussianEnergy.from_sampler(sampler, grid, residual_variance=floor,
+                                             scale_separated=cfg.scale_separated)
     else:
         # ID fields have zero mean; score the mean with a small variance.
         floor = float(sampler.eigenbasis(grid)[1].min())
         closed = GaussianEnergy.from_sampler(sampler, grid, mean_variance=floor)
     learned = GaussianEnergy.fit(train_u0, grid, cfg.pca_components,
-                                 scale_separated=cfg.scale_separated)
+                                 scale_separated=cfg.scale_separated,
+                                 min_variance_ratio=cfg.residual_ratio)
     return {"grf": closed, "learned": learned}
 
 
@@ -177,7 +188,8 @@ class MomentInit:
 def _cache_meta(cfg: PDEConfig, seed: int, kind: str) -> dict:
     meta = {k: v for k, v in asdict(cfg).items()
             if k not in ("epochs", "width", "modes", "prior_weights", "steps", "lr",
-                         "restarts", "restart_scale", "pca_components", "scale_separated",
+                         "restarts", "restart_scale", "pca_components", "prior_linear",
+                         "scheme", "output_floor", "scale_separated",
                          "residual_ratio")}
     meta = json.loads(json.dumps(meta))  # tuples -> lists, as stored
     meta.update(kind=kind, seed=seed)
@@ -270,10 +282,11 @@ def _canonicalizer(cfg: PDEConfig, energy, data: dict, seed: int) -> Canonicaliz
     group = _group(cfg)
     typical = float((data["train_u0"] ** 2).sum(1).mean() * cfg.grid.dx)
     return Canonicalizer(
-        group, FieldAction(group, cfg.grid), energy, scheme="coordinate", steps=cfg.steps,
-        lr=cfg.lr, restarts=cfg.restarts,
+        group, FieldAction(group, cfg.grid, nan_outside=True), energy, scheme=cfg.scheme,
+        steps=cfg.steps, lr=cfg.lr, restarts=cfg.restarts,
         restart_scale=torch.tensor(cfg.restart_scale, dtype=torch.float64),
-        prior=FlowTimePrior(group, cfg.prior_weights), init=MomentInit(cfg, group, typical),
+        prior=FlowTimePrior(group, cfg.prior_weights, cfg.prior_linear),
+        init=MomentInit(cfg, group, typical),
         seed=seed, chunk_size=50,
     )
 
@@ -314,7 +327,7 @@ def run_pde(equation: str, quick: bool, out_dir: Path, cache_dir: Path | None = 
 
     predict = _model_fn(model)
     group = _group(cfg)
-    output_action = FieldAction(group, cfg.grid, cfg.times)
+    output_action = FieldAction(group, cfg.grid, cfg.times, floor=cfg.output_floor)
     results = {"equation": equation, "quick": quick, "seed": seed, "config": asdict(cfg),
                "n_test": cfg.n_test, "methods": {}}
     base = {"id": _errors(predict(data["test_u0"]), data["test_u"]),

@@ -262,16 +262,21 @@ def _merge(word: FlowWord) -> FlowWord:
 
 
 class FlowTimePrior:
-    """Quadratic prior ``P(g) = sum_i w_i T_i(g)^2`` on the flow time ``T_i`` along each
-    generator (see :meth:`PointSymmetryGroup.flow_times`); it keeps the canonical element
-    bounded along non-compact directions the energy leaves flat.
+    """Prior ``P(g) = sum_i w_i T_i(g)^2 + b_i T_i(g)`` on the flow time ``T_i`` along each
+    generator (see :meth:`PointSymmetryGroup.flow_times`). The quadratic part keeps the
+    canonical element bounded along non-compact directions the energy leaves flat; the
+    linear part can carry the log-Jacobian of the action (e.g. ``b = -d`` for the u-scaling
+    ``u -> e^s u`` of data living in d dimensions, whose volume factor is ``e^{d s}``), so
+    that the minimiser on an orbit is its most probable point rather than the densest one.
 
     Args:
         group: a :class:`PointSymmetryGroup`.
-        weights: scalar or (k,) non-negative weights.
+        weights: scalar or (k,) non-negative weights w.
+        linear: optional (k,) coefficients b (default 0).
     """
 
-    def __init__(self, group: PointSymmetryGroup, weights: float | Sequence[float]):
+    def __init__(self, group: PointSymmetryGroup, weights: float | Sequence[float],
+                 linear: Sequence[float] | None = None):
         if not isinstance(group, PointSymmetryGroup):
             raise TypeError(f"group: expected a PointSymmetryGroup, got {type(group).__name__}")
         w = torch.as_tensor(weights, dtype=torch.float64)
@@ -282,12 +287,17 @@ class FlowTimePrior:
                 f"weights: expected a scalar or {group.dim} finite non-negative weights, got "
                 f"{w.tolist()}"
             )
+        b = torch.zeros(group.dim, dtype=torch.float64) if linear is None else torch.as_tensor(
+            linear, dtype=torch.float64)
+        if b.shape != (group.dim,) or not torch.isfinite(b).all():
+            raise ValueError(f"linear: expected {group.dim} finite coefficients, got {b.tolist()}")
         self.group = group
         self.weights = w
+        self.linear = b
 
     def __call__(self, g: FlowWord) -> torch.Tensor:
         times = self.group.flow_times(g)
-        return (times**2 * self.weights.to(times)).sum(dim=1)
+        return (times**2 * self.weights.to(times) + times * self.linear.to(times)).sum(dim=1)
 
 
 # --- presets -------------------------------------------------------------------------------

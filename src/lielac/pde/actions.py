@@ -28,6 +28,13 @@ class FieldAction:
         strict: if True, raise ``ValueError`` when g maps the data (points where
             ``|u| > tol max|u|``) outside the segment, or within ``margin`` of its ends;
             descent uses ``strict=False`` and lets the energy judge.
+        nan_outside: if True (and not strict), entries that ``g`` maps outside the domain
+            come back as NaN: an energy then reads them as infeasible, so a descent never
+            settles where the sampled data no longer represent the moved function.
+        floor: if set, values below ``floor * max|u|`` (per time slice) are zeroed before
+            moving. For approximate data (a network's prediction) on segments: an element
+            that tilts u by ``e^{eps x}`` would otherwise amplify the error in the tails,
+            where the exact solution is negligible.
         tol, margin: the data's extent and the required distance from the ends (on
             segments; a fraction of the segment length).
 
@@ -50,6 +57,8 @@ class FieldAction:
         times: torch.Tensor | None = None,
         *,
         strict: bool = False,
+        nan_outside: bool = False,
+        floor: float | None = None,
         tol: float = 1e-3,
         margin: float = 0.02,
     ):
@@ -63,6 +72,7 @@ class FieldAction:
                 raise ValueError(f"times: expected a (T,) tensor, got shape {tuple(times.shape)}")
         self.group, self.grid, self.times = group, grid, times
         self.strict, self.tol, self.margin = strict, tol, margin
+        self.nan_outside, self.floor = nan_outside, floor
 
     def __call__(self, g: FlowWord, u: torch.Tensor) -> torch.Tensor:
         ndim = 2 if self.times is None else 3
@@ -93,8 +103,14 @@ class FieldAction:
         values = u.to(dtype).reshape(batch, t.numel(), x.numel())
         if self.strict:
             self._check_domain(word, values, x_grid, t_grid)
+        if self.floor is not None:
+            small = values.abs() < self.floor * values.abs().amax(-1, keepdim=True)
+            values = torch.where(small, torch.zeros_like(values), values)
         u0 = self.grid.interpolate(values, x0)
         moved = self.group.transform_points(word, x0, t0, u0)[2]
+        if self.nan_outside and not self.grid.periodic:
+            bad = self.outside(word, values)
+            moved = torch.where(bad[:, None, None], torch.full_like(moved, float("nan")), moved)
         return moved.reshape(u.shape).to(u.dtype)
 
     def outside(self, g: FlowWord, u: torch.Tensor) -> torch.Tensor:

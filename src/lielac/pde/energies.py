@@ -99,7 +99,8 @@ class GaussianEnergy(nn.Module):
     @classmethod
     def from_sampler(cls, sampler, grid: Grid, *, residual_variance: float | None = None,
                      scale_separated: bool = False, mean_variance: float | None = None):
-        """The closed-form energy of a sampler with ``eigenbasis(grid)`` (its exact density).
+        """The closed-form energy of a sampler with ``eigenbasis(grid)`` (its exact density),
+        and ``mean_function(grid)`` if it has one.
 
         Args:
             residual_variance: variance off the sampler's span (exactly 0 for the sampler;
@@ -111,6 +112,7 @@ class GaussianEnergy(nn.Module):
                 with this variance (default: as the residual).
         """
         basis, variances = sampler.eigenbasis(grid)
+        mean = sampler.mean_function(grid) if hasattr(sampler, "mean_function") else None
         floor = float(variances.min()) * 1e-3 if residual_variance is None else residual_variance
         if mean_variance is not None:
             constant = torch.full((1, grid.n), 1 / math.sqrt(grid.length), dtype=torch.float64)
@@ -121,9 +123,11 @@ class GaussianEnergy(nn.Module):
         if scale_separated:
             gen = torch.Generator().manual_seed(0)
             draws = torch.randn(20000, variances.numel(), generator=gen, dtype=torch.float64)
+            if mean is not None and float(mean.abs().max()) > 0:
+                raise ValueError("scale_separated: expected a zero-mean sampler")
             log_norm2 = torch.log((draws**2 * variances).sum(1))
             norm_prior = (float(log_norm2.mean()), float(log_norm2.std()))
-        return cls(basis, variances, floor, grid.dx, norm_prior=norm_prior)
+        return cls(basis, variances, floor, grid.dx, mean=mean, norm_prior=norm_prior)
 
     @classmethod
     def fit(cls, samples: torch.Tensor, grid: Grid, n_components: int, *,

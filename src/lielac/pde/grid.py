@@ -85,8 +85,9 @@ class Grid:
         angle = -2 * math.pi * k * a[..., None].to(v.dtype) / period
         c = torch.fft.rfft(v, dim=-1)
         phase = torch.polar(torch.ones_like(angle), angle)
-        if m % 2 == 0:  # the Nyquist mode interpolates as a cosine
-            phase[..., -1] = torch.cos(angle[..., -1])
+        if m % 2 == 0:  # the Nyquist mode interpolates as a cosine (no in-place: autograd)
+            nyquist = torch.cos(angle[..., -1:]).to(phase.dtype)
+            phase = torch.cat([phase[..., :-1], nyquist], dim=-1)
         out = torch.fft.irfft(c * phase, n=m, dim=-1)
         return out[..., : self.n]
 

@@ -85,13 +85,20 @@ class PeriodicGRF:
 @dataclass(frozen=True)
 class HermiteGRF:
     """Gaussian field ``u(x) = sum_{n<M} c_n psi_n((x - center) / scale) / sqrt(scale)``,
-    ``c_n ~ N(0, amplitude^2 ratio^n)``; it decays like ``exp(-x^2 / (2 scale^2))``."""
+    ``c_n ~ N(0, amplitude^2 ratio^n)`` except ``c_0 ~ N(mean0, amplitude^2)``; it decays like
+    ``exp(-x^2 / (2 scale^2))``. A nonzero ``mean0`` gives every sample a Gaussian bump at
+    ``center``, which fixes position, size and tilt of the typical sample."""
 
     amplitude: float = 1.0
     ratio: float = 0.8
     n_modes: int = 10
     scale: float = 1.0
     center: float = 0.0
+    mean0: float = 0.0
+
+    def mean_function(self, grid: Grid) -> torch.Tensor:
+        """(N,) mean of the field, ``mean0 psi_0``."""
+        return self.mean0 * self.basis(grid)[0]
 
     def variances(self) -> torch.Tensor:
         n = torch.arange(self.n_modes, dtype=torch.float64)
@@ -106,7 +113,7 @@ class HermiteGRF:
         """(batch, N) float64 samples."""
         gen = _generator(seed)
         coef = torch.randn(batch, self.n_modes, generator=gen, dtype=torch.float64)
-        return (coef * self.variances().sqrt()) @ self.basis(grid)
+        return (coef * self.variances().sqrt()) @ self.basis(grid) + self.mean_function(grid)
 
     def eigenbasis(self, grid: Grid) -> tuple[torch.Tensor, torch.Tensor]:
         """Orthonormal (in ``sum f g dx``) eigenbasis (M, N) and its (M,) variances.

@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 def _check_times(times) -> torch.Tensor:
     times = torch.as_tensor(times, dtype=torch.float64)
     if times.ndim != 1 or times.numel() == 0:
-        raise ValueError(f"times: expected a non-empty 1-D sequence, got shape {tuple(times.shape)}")
+        raise ValueError(
+            f"times: expected a non-empty 1-D sequence, got shape {tuple(times.shape)}"
+        )
     if not torch.isfinite(times).all() or (times < 0).any() or (times.diff() <= 0).any():
         raise ValueError(f"times: expected finite increasing times >= 0, got {times.tolist()}")
     return times
