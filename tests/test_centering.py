@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from lielac.actions import ImageWarp, centering_translation
+from lielac.actions import ImageWarp, center_of_mass, centering_translation
 
 
 def test_centering_moves_mass_to_centre():
@@ -21,3 +21,13 @@ def test_empty_image_gets_identity():
     torch.testing.assert_close(g[0], torch.eye(3))
     with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
         centering_translation(torch.zeros(8, 8))
+
+
+def test_centering_to_a_target():
+    image = torch.zeros(1, 1, 20, 20)
+    image[0, 0, 2:5, 3:6] = 1.0
+    target = torch.tensor([0.05, -0.1])
+    moved = ImageWarp()(centering_translation(image, target), image)
+    torch.testing.assert_close(center_of_mass(moved)[0], target, atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match=r"\(x, y\)"):
+        centering_translation(image, (0.0, 0.0, 1.0))

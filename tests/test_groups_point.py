@@ -163,6 +163,18 @@ def test_ivp_subgroups_fix_time_and_close_under_brackets():
         torch.testing.assert_close(p, q)
 
 
+def test_gradients_reach_flows_at_time_zero():
+    # retraction descent differentiates exp(a) g at a = 0: the zero flows must stay in the word
+    group = heat_ivp_subgroup(NU_HEAT)
+    x, t, u = _points(8)
+    start = group.exp(torch.tensor([[0.3, 0.2, 0.1]], dtype=torch.float64))
+    a = torch.zeros(1, 3, dtype=torch.float64, requires_grad=True)
+    moved = group.transform_points(group.compose(group.exp(a), start), x, t, u)
+    (grad,) = torch.autograd.grad(moved[0].sum() + moved[2].sum(), a)
+    assert bool((grad != 0).all())
+    assert len(group.compose(group.exp(a.detach()), start)) == 3  # unused flows dropped
+
+
 def test_prior_penalises_flow_time():
     group = heat_ivp_subgroup(NU_HEAT)
     prior = FlowTimePrior(group, [1.0, 2.0, 0.0])

@@ -3,6 +3,7 @@ import torch
 
 from lielac.groups.point import burgers_ivp_subgroup, heat_ivp_subgroup, heat_symmetries
 from lielac.pde import FieldAction, Grid, HermiteGRF
+from lielac.pde.actions import support_window
 
 GRID = Grid(-12.0, 12.0, 128, periodic=False)
 NU = 0.1
@@ -61,3 +62,21 @@ def test_bad_input_raises():
         FieldAction(group, GRID)(group.identity(3), u0)
     with pytest.raises(TypeError, match="PointSymmetryGroup"):
         FieldAction(burgers_ivp_subgroup, GRID)
+
+
+def test_floor_keeps_the_support_window_and_drops_isolated_spikes():
+    grid = Grid(-12.0, 12.0, 128, periodic=False)
+    x = grid.points()
+    bump = (x**2 - 1) * torch.exp(-x * x / 2)  # sign changes inside the data
+    noisy = bump + 1e-2 * (x - 9.0).abs().lt(0.1).to(x.dtype)  # a spike far out
+    mask = support_window(noisy[None], 1e-3)[0]
+    inside = bump.abs() > 1e-2
+    assert bool((mask[inside] == 1).all())
+    assert float(mask[x > 8].sum()) == 0
+    group = heat_ivp_subgroup(0.1)
+    boost = group.flow(2, torch.tensor([-0.5], dtype=torch.float64))
+    clean = FieldAction(group, grid)(boost, bump[None])
+    cut = FieldAction(group, grid, floor=1e-3)(boost, noisy[None])
+    assert float((cut - clean).norm() / clean.norm()) < 1e-3
+    with pytest.raises(ValueError, match="floor"):
+        FieldAction(group, grid, floor=-1.0)

@@ -15,8 +15,8 @@ SAMPLER = HermiteGRF(amplitude=0.5, mean0=2.0)
 
 def _heat_canonicalizer(scheme="coordinate"):
     group = heat_ivp_subgroup(NU)
-    energy = GaussianEnergy.from_sampler(SAMPLER, HEAT_GRID)
-    prior = FlowTimePrior(group, 1e-2, linear=[0.0, -10.0, 0.0])
+    energy = GaussianEnergy.from_sampler(SAMPLER, HEAT_GRID, haar_scaling=True)
+    prior = FlowTimePrior(group, [1e-3, 0.0, 1.0])
     return Canonicalizer(group, FieldAction(group, HEAT_GRID, nan_outside=True), energy,
                          scheme=scheme, steps=5, lr=0.1, prior=prior)
 
@@ -68,6 +68,19 @@ def test_gaussian_energies_score_samples_as_typical():
     torch.testing.assert_close(direction_only(3 * u0[:4]), direction_only(u0[:4]))
     with pytest.raises(ValueError, match="n_components"):
         GaussianEnergy.fit(u0, HEAT_GRID, 500)
+
+
+def test_haar_scaled_energy_is_lowest_near_the_typical_size():
+    u0 = SAMPLER.sample(200, HEAT_GRID, seed=1)
+    log_scales = torch.linspace(-1.0, 1.0, 81, dtype=torch.float64)
+    plain = GaussianEnergy.from_sampler(SAMPLER, HEAT_GRID)
+    haar = GaussianEnergy.from_sampler(SAMPLER, HEAT_GRID, haar_scaling=True)
+    for energy, lo, hi in ((plain, -1.0, -0.2), (haar, -0.15, 0.15)):
+        values = torch.stack([energy(torch.exp(s) * u0) for s in log_scales], dim=1)
+        best = log_scales[values.argmin(dim=1)]
+        assert lo < float(best.median()) < hi  # the plain Gaussian shrinks samples
+    with pytest.raises(ValueError, match="haar_dim"):
+        GaussianEnergy(haar.basis, haar.variances, 1e-3, HEAT_GRID.dx, haar_dim=-1.0)
 
 
 def test_experiment_rejects_unknown_equation(tmp_path):

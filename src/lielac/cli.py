@@ -80,11 +80,9 @@ def _run_mnist(args, cache: Path) -> str:
 
 
 def _run_pde(args, cache: Path) -> str:
-    try:
-        from lielac.experiments.pde import format_table, run_pde
-    except ImportError as exc:  # pragma: no cover - depends on the optional PDE module
-        raise SystemExit(f"lielac pde is not available: {exc}") from exc
-    results = run_pde(args.equation, quick=args.quick, out_dir=args.out, cache_dir=cache,
+    from lielac.experiments.pde import format_table, run_pde
+
+    results = run_pde(args.equation, quick=args.quick, out_dir=args.out, cache_dir=cache / "pde",
                       seed=args.seed, progress=not args.no_progress)
     return format_table(results)
 

@@ -2,6 +2,7 @@
 
 from lielac.actions.images import (
     ImageWarp,
+    center_of_mass,
     centering_translation,
     normalized_grid,
     normalized_to_pixel,
@@ -10,6 +11,7 @@ from lielac.actions.images import (
 
 __all__ = [
     "ImageWarp",
+    "center_of_mass",
     "centering_translation",
     "normalized_grid",
     "normalized_to_pixel",

@@ -25,6 +25,7 @@ from lielac._checks import check_finite, check_images, check_matrices
 
 __all__ = [
     "ImageWarp",
+    "center_of_mass",
     "centering_translation",
     "normalized_grid",
     "normalized_to_pixel",
@@ -117,11 +118,11 @@ class ImageWarp:
         return f"ImageWarp(mode={self.mode!r}, out_size={self.out_size})"
 
 
-def centering_translation(images: torch.Tensor) -> torch.Tensor:
-    """(B, 3, 3) translations that move each image's centre of mass to the canvas centre.
+def center_of_mass(images: torch.Tensor) -> torch.Tensor:
+    """(B, 2) centre of mass ``(x, y)`` of each image in normalised coordinates.
 
-    Mass is the clamped-positive intensity summed over channels; an image without mass gets
-    the identity. Useful as the starting element of a canonicalization (``init``).
+    Mass is the clamped-positive intensity summed over channels; an image without mass has
+    its centre at the origin.
     """
     check_images(images, "images")
     grid = normalized_grid(images.shape[-2], images.shape[-1], dtype=images.dtype,
@@ -129,9 +130,28 @@ def centering_translation(images: torch.Tensor) -> torch.Tensor:
     mass = images.clamp_min(0).sum(dim=1)  # (B, H, W)
     total = mass.sum(dim=(1, 2))
     safe = total.clamp_min(1e-12)
-    cx = (mass * grid[..., 0]).sum(dim=(1, 2)) / safe
-    cy = (mass * grid[..., 1]).sum(dim=(1, 2)) / safe
+    centre = torch.stack([(mass * grid[..., 0]).sum(dim=(1, 2)) / safe,
+                          (mass * grid[..., 1]).sum(dim=(1, 2)) / safe], dim=1)
+    return torch.where((total > 0)[:, None], centre, torch.zeros_like(centre))
+
+
+def centering_translation(
+    images: torch.Tensor, target: tuple[float, float] | torch.Tensor = (0.0, 0.0)
+) -> torch.Tensor:
+    """(B, 3, 3) translations that move each image's centre of mass to ``target``.
+
+    Args:
+        images: (B, C, H, W) images.
+        target: ``(x, y)`` in normalised coordinates; the canvas centre by default. Use the
+            mean centre of mass of a model's training images to put inputs where that model
+            expects them. Images without mass get the identity.
+    """
+    centre = center_of_mass(images)
+    target = torch.as_tensor(target, dtype=images.dtype, device=images.device)
+    if target.shape != (2,):
+        raise ValueError(f"target: expected (x, y), got shape {tuple(target.shape)}")
+    has_mass = images.clamp_min(0).flatten(1).sum(dim=1) > 0
+    shift = torch.where(has_mass[:, None], target - centre, torch.zeros_like(centre))
     g = torch.eye(3, dtype=images.dtype, device=images.device).repeat(images.shape[0], 1, 1)
-    g[:, 0, 2] = torch.where(total > 0, -cx, torch.zeros_like(cx))
-    g[:, 1, 2] = torch.where(total > 0, -cy, torch.zeros_like(cy))
+    g[:, :2, 2] = shift
     return g

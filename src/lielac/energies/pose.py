@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from lielac._checks import check_images
 from lielac.groups.base import LieGroup, random_coordinates
 
-__all__ = ["PoseEnergy", "train_pose_energy"]
+__all__ = ["PoseCorrection", "PoseEnergy", "train_pose_energy"]
 
 logger = logging.getLogger(__name__)
 
@@ -127,3 +127,41 @@ def train_pose_energy(
     for p in energy.parameters():
         p.requires_grad_(False)
     return energy
+
+
+class PoseCorrection:
+    """A starting element from the pose estimate: ``g <- exp(-sum_i r_i p_i A_i) g``.
+
+    ``p = energy.pose(action(g, view(x)))`` estimates the scaled coordinates of the move
+    that took ``x`` off canonical pose, so one such step is a Gauss-Newton step on the
+    energy ``|p|^2`` (its Jacobian along generator i is about ``1 / r_i`` by training). Use it
+    as ``init`` of a :class:`lielac.Canonicalizer`; the descent then refines it, or, with
+    ``steps=0`` descent steps, the corrected element is the canonicalizing one.
+
+    Args:
+        energy: a trained :class:`PoseEnergy`.
+        group, action, view: as the energy was trained with.
+        ranges: (k,) half-widths the energy was trained with.
+        init: the element the correction starts from (default: identity).
+        steps: number of correction steps.
+    """
+
+    def __init__(self, energy: PoseEnergy, group: LieGroup, action: Callable,
+                 ranges: torch.Tensor, *, init: Callable | None = None,
+                 view: Callable | None = None, steps: int = 1):
+        if steps < 0:
+            raise ValueError(f"steps: expected a non-negative int, got {steps}")
+        self.energy, self.group, self.action = energy, group, action
+        self.ranges = torch.as_tensor(ranges)
+        self.init, self.view, self.steps = init, view, steps
+
+    def __call__(self, x: torch.Tensor):
+        batch = x.shape[0]
+        g = self.init(x) if self.init is not None else self.group.identity(
+            batch, dtype=x.dtype, device=x.device)
+        seen = self.view(x) if self.view is not None else x
+        with torch.no_grad():
+            for _ in range(self.steps):
+                a = self.energy.pose(self.action(g, seen)) * self.ranges.to(x.dtype)
+                g = self.group.compose(self.group.exp(-a), g)
+        return g

@@ -12,26 +12,39 @@ digit by one bicubic resampling of the original at 40 x 40.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import platform
 import time
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import torch
 
 from lielac import groups
-from lielac.actions import ImageWarp, centering_translation
+from lielac.actions import ImageWarp, center_of_mass, centering_translation
 from lielac.canonicalizer import Canonicalizer
 from lielac.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from lielac.data.mnist import load_mnist
 from lielac.data.perturb import center_on_canvas, make_test_set
-from lielac.energies.pose import PoseEnergy, train_pose_energy
+from lielac.energies.pose import PoseCorrection, PoseEnergy, train_pose_energy
 from lielac.models.digits import DigitCNN, predict, train_classifier
 from lielac.priors import CoordinatePenalty
 
-__all__ = ["MnistConfig", "GROUPS", "quick_config", "run_mnist", "format_table"]
+__all__ = [
+    "GROUPS",
+    "MnistConfig",
+    "Prepared",
+    "build_canonicalizer",
+    "canonicalize_all",
+    "format_table",
+    "prepare",
+    "quick_config",
+    "run_mnist",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +70,16 @@ class MnistConfig:
     n_train: int | None = None
     n_test: int | None = None
     classifier_epochs: int = 3
+    classifier_width: int = 16
     energy_epochs: int = 8
     energy_size: int = 20
+    energy_width: int = 16
+    energy_ranges: tuple[float, ...] | None = None
+    pose_steps: int = 1
     blur_sigma: float = 1.0
     scheme: str = "retraction"
-    steps: int = 25
-    lr: float = 0.05
+    steps: int = 0
+    lr: float = 0.03
     restarts: int = 0
     restart_scale: float = 0.1
     prior_weight: float = 0.1
@@ -96,16 +113,31 @@ def _blur(sigma: float):
     return view
 
 
-def build_canonicalizer(cfg: MnistConfig, energy: PoseEnergy) -> Canonicalizer:
-    """The canonicalizer of the benchmark for a trained energy."""
-    make_group, ranges, _ = GROUPS[cfg.group]
-    group = make_group()
-    ranges = torch.tensor(ranges)
+def energy_ranges(cfg: MnistConfig) -> torch.Tensor:
+    """(k,) half-widths of the pose energy's training box for this configuration."""
+    ranges = cfg.energy_ranges or GROUPS[cfg.group][1]
+    if len(ranges) != len(GROUPS[cfg.group][1]):
+        raise ValueError(f"energy_ranges: expected {len(GROUPS[cfg.group][1])} values, got "
+                         f"{len(ranges)}")
+    return torch.tensor(ranges, dtype=torch.float32)
+
+
+def build_canonicalizer(cfg: MnistConfig, energy: PoseEnergy, init) -> Canonicalizer:
+    """The canonicalizer of the benchmark for a trained energy and centring map ``init``.
+
+    The start of the descent is ``cfg.pose_steps`` pose corrections from the centred input.
+    """
+    group = GROUPS[cfg.group][0]()
+    ranges = energy_ranges(cfg)
+    action = ImageWarp(out_size=(cfg.energy_size, cfg.energy_size))
+    view = _blur(cfg.blur_sigma)
     weights = cfg.prior_weight / ranges**2
     weights[:2] = 0.0  # translations are bounded by the canvas; only shape moves are priced
+    start = PoseCorrection(energy, group, action, ranges, init=init, view=view,
+                           steps=cfg.pose_steps)
     return Canonicalizer(
         group,
-        ImageWarp(out_size=(cfg.energy_size, cfg.energy_size)),
+        action,
         energy,
         scheme=cfg.scheme,
         steps=cfg.steps,
@@ -113,15 +145,20 @@ def build_canonicalizer(cfg: MnistConfig, energy: PoseEnergy) -> Canonicalizer:
         restarts=cfg.restarts,
         restart_scale=cfg.restart_scale * ranges,
         prior=CoordinatePenalty(group, weights) if cfg.prior_weight > 0 else None,
-        init=centering_translation,
+        init=start,
         final_action=ImageWarp("bicubic"),
-        view=_blur(cfg.blur_sigma),
+        view=view,
         seed=cfg.seed,
         chunk_size=cfg.batch_size,
     )
 
 
-def _train_or_load(path: Path, meta: dict, model: torch.nn.Module, train) -> torch.nn.Module:
+def _train_or_load(folder: Path, name: str, meta: dict, model: torch.nn.Module, train):
+    """Load ``model`` from the cache entry for ``meta``, or train and store it there.
+
+    The file name carries a hash of ``meta``, so other settings never collide with it."""
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:12]
+    path = folder / f"{name}-{digest}.pt"
     try:
         model.load_state_dict(load_checkpoint(path, meta))
         logger.info("loaded %s", path)
@@ -138,6 +175,90 @@ def _subset(n: int | None, total: int) -> int:
     return total if n is None else min(n, total)
 
 
+@dataclass
+class Prepared:
+    """Trained models and test digits of one configuration (see :func:`prepare`)."""
+
+    cnn: DigitCNN
+    energy: PoseEnergy
+    init: Callable
+    test_digits: torch.Tensor
+    test_labels: torch.Tensor
+    n_train: int
+    timings: dict
+
+
+def prepare(
+    cfg: MnistConfig, *, cache: Path, data_root: str | Path | None = None,
+    progress: bool = False,
+) -> Prepared:
+    """Load MNIST, then train or load from ``cache`` the CNN and the pose energy."""
+    torch.manual_seed(cfg.seed)
+    train_digits, train_labels = load_mnist("train", data_root)
+    test_digits, test_labels = load_mnist("test", data_root)
+    n_train = _subset(cfg.n_train, train_digits.shape[0])
+    n_test = _subset(cfg.n_test, test_digits.shape[0])
+    train_images = center_on_canvas(train_digits[:n_train])
+    train_labels = train_labels[:n_train]
+
+    timings = {}
+    t0 = time.perf_counter()
+    cnn_meta = {"model": "DigitCNN", "width": cfg.classifier_width, "n_train": n_train,
+                "epochs": cfg.classifier_epochs, "seed": cfg.seed}
+    cnn = _train_or_load(
+        cache / "models", "digit_cnn", cnn_meta, DigitCNN(cfg.classifier_width),
+        lambda m: train_classifier(m, train_images, train_labels,
+                                   epochs=cfg.classifier_epochs, seed=cfg.seed,
+                                   progress=progress),
+    )
+    timings["classifier_s"] = time.perf_counter() - t0
+
+    group = GROUPS[cfg.group][0]()
+    ranges = energy_ranges(cfg)
+    t0 = time.perf_counter()
+    # Inputs are centred where the training digits' ink sits, not at the canvas centre: the
+    # CNN has seen digits only there and is sensitive to a shift of even one pixel.
+    target = center_of_mass(train_images).mean(dim=0)
+    init = partial(centering_translation, target=target)
+    energy_meta = {"model": "PoseEnergy", "group": cfg.group, "width": cfg.energy_width,
+                   "ranges": [round(float(r), 6) for r in ranges],
+                   "size": cfg.energy_size, "blur": cfg.blur_sigma, "n_train": n_train,
+                   "epochs": cfg.energy_epochs, "seed": cfg.seed,
+                   "target": [round(float(t), 6) for t in target]}
+    energy = _train_or_load(
+        cache / "models", f"pose_energy_{cfg.group}", energy_meta,
+        PoseEnergy(group.dim, width=cfg.energy_width),
+        lambda m: train_pose_energy(
+            m, train_images, group, ImageWarp(out_size=(cfg.energy_size,) * 2),
+            ranges, init=init, view=_blur(cfg.blur_sigma),
+            epochs=cfg.energy_epochs, seed=cfg.seed, progress=progress,
+        ),
+    )
+    for p in energy.parameters():
+        p.requires_grad_(False)
+    timings["energy_s"] = time.perf_counter() - t0
+    return Prepared(cnn, energy, init, test_digits[:n_test], test_labels[:n_test], n_train,
+                    timings)
+
+
+def canonicalize_all(
+    canonicalizer: Canonicalizer, images: torch.Tensor, batch_size: int, *,
+    desc: str = "canonicalize", progress: bool = False,
+) -> tuple[torch.Tensor, float]:
+    """Canonical forms of (N, 1, H, W) images in batches; returns them and images per second."""
+    from tqdm.auto import tqdm
+
+    canonical = []
+    t0 = time.perf_counter()
+    with tqdm(total=images.shape[0], desc=desc, disable=not progress, unit="img") as bar:
+        for start in range(0, images.shape[0], batch_size):
+            batch = images[start:start + batch_size]
+            canonical.append(canonicalizer(batch).x)
+            bar.update(batch.shape[0])
+    seconds = time.perf_counter() - t0
+    return torch.cat(canonical), images.shape[0] / seconds
+
+
 def run_mnist(
     cfg: MnistConfig,
     out_dir: str | Path,
@@ -152,87 +273,39 @@ def run_mnist(
         The results dict (also written as JSON): accuracies per model and test set,
         canonicalization throughput, timings and the configuration.
     """
-    from tqdm.auto import tqdm
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    torch.manual_seed(cfg.seed)
+    ready = prepare(cfg, cache=cache, data_root=data_root, progress=progress)
+    canonicalizer = build_canonicalizer(cfg, ready.energy, ready.init)
+    perturbed_name = GROUPS[cfg.group][2]
+    labels = ready.test_labels
+    n_test = labels.shape[0]
 
-    train_digits, train_labels = load_mnist("train", data_root)
-    test_digits, test_labels = load_mnist("test", data_root)
-    n_train = _subset(cfg.n_train, train_digits.shape[0])
-    n_test = _subset(cfg.n_test, test_digits.shape[0])
-    train_images = center_on_canvas(train_digits[:n_train])
-    train_labels = train_labels[:n_train]
-
-    timings = {}
-    t0 = time.perf_counter()
-    cnn_meta = {"model": "DigitCNN", "width": 16, "n_train": n_train,
-                "epochs": cfg.classifier_epochs, "seed": cfg.seed}
-    cnn = _train_or_load(
-        cache / "models" / f"digit_cnn_n{n_train}_e{cfg.classifier_epochs}_s{cfg.seed}.pt",
-        cnn_meta, DigitCNN(),
-        lambda m: train_classifier(m, train_images, train_labels,
-                                   epochs=cfg.classifier_epochs, seed=cfg.seed,
-                                   progress=progress),
-    )
-    timings["classifier_s"] = time.perf_counter() - t0
-
-    make_group, ranges, perturbed_name = GROUPS[cfg.group]
-    group = make_group()
-    t0 = time.perf_counter()
-    energy_meta = {"model": "PoseEnergy", "group": cfg.group, "ranges": list(ranges),
-                   "size": cfg.energy_size, "blur": cfg.blur_sigma, "n_train": n_train,
-                   "epochs": cfg.energy_epochs, "seed": cfg.seed}
-    energy = _train_or_load(
-        cache / "models" / (f"pose_energy_{cfg.group}_n{n_train}_e{cfg.energy_epochs}"
-                            f"_r{cfg.energy_size}_s{cfg.seed}.pt"),
-        energy_meta, PoseEnergy(group.dim),
-        lambda m: train_pose_energy(
-            m, train_images, group, ImageWarp(out_size=(cfg.energy_size,) * 2),
-            torch.tensor(ranges), init=centering_translation, view=_blur(cfg.blur_sigma),
-            epochs=cfg.energy_epochs, seed=cfg.seed, progress=progress,
-        ),
-    )
-    for p in energy.parameters():
-        p.requires_grad_(False)
-    timings["energy_s"] = time.perf_counter() - t0
-    canonicalizer = build_canonicalizer(cfg, energy)
-
-    labels = test_labels[:n_test]
     accuracy: dict[str, dict[str, float]] = {"CNN": {}, "LieLAC[CNN]": {}}
     throughput = {}
     examples = {}
     for name in ("mnist", perturbed_name):
-        test = make_test_set(name, test_digits[:n_test], seed=cfg.seed)
-        accuracy["CNN"][name] = float((predict(cnn, test.images) == labels).float().mean())
-
-        canonical = []
-        t0 = time.perf_counter()
-        bar = tqdm(total=n_test, desc=f"canonicalize {TEST_SET_LABELS[name]}",
-                   disable=not progress, unit="img")
-        for start in range(0, n_test, cfg.batch_size):
-            batch = test.images[start:start + cfg.batch_size]
-            canonical.append(canonicalizer(batch).x)
-            bar.update(batch.shape[0])
-        bar.close()
-        seconds = time.perf_counter() - t0
-        canonical = torch.cat(canonical)
-        throughput[name] = n_test / seconds
-        accuracy["LieLAC[CNN]"][name] = float((predict(cnn, canonical) == labels).float().mean())
+        test = make_test_set(name, ready.test_digits, seed=cfg.seed)
+        accuracy["CNN"][name] = float((predict(ready.cnn, test.images) == labels).float().mean())
+        canonical, throughput[name] = canonicalize_all(
+            canonicalizer, test.images, cfg.batch_size,
+            desc=f"canonicalize {TEST_SET_LABELS[name]}", progress=progress,
+        )
+        correct = predict(ready.cnn, canonical) == labels
+        accuracy["LieLAC[CNN]"][name] = float(correct.float().mean())
         examples[name] = (test.images[:8], canonical[:8])
         logger.info("%s: CNN %.4f, LieLAC[CNN] %.4f, %.0f img/s", name,
                     accuracy["CNN"][name], accuracy["LieLAC[CNN]"][name], throughput[name])
 
-    timings["total_s"] = time.perf_counter() - started
+    timings = dict(ready.timings, total_s=time.perf_counter() - started)
     results = {
         "benchmark": "mnist",
         "group": cfg.group,
         "test_sets": {"mnist": TEST_SET_LABELS["mnist"],
                       perturbed_name: TEST_SET_LABELS[perturbed_name]},
         "n_test": n_test,
-        "n_train": n_train,
+        "n_train": ready.n_train,
         "accuracy": accuracy,
         "canonicalization_images_per_s": throughput,
         "timings_s": timings,

@@ -121,7 +121,7 @@ class MatrixLieGroup(LieGroup):
         return g.shape[0]
 
 
-def _sqrtm(a: torch.Tensor, iterations: int = 12) -> torch.Tensor:
+def _sqrtm(a: torch.Tensor, iterations: int = 8) -> torch.Tensor:
     """Principal square root of (B, n, n) matrices by the Denman-Beavers iteration."""
     y = a
     z = torch.eye(a.shape[-1], dtype=a.dtype, device=a.device).expand_as(a)
@@ -130,7 +130,7 @@ def _sqrtm(a: torch.Tensor, iterations: int = 12) -> torch.Tensor:
     return y
 
 
-def _matrix_log(g: torch.Tensor, roots: int = 5, terms: int = 12) -> torch.Tensor:
+def _matrix_log(g: torch.Tensor, roots: int = 4, terms: int = 12) -> torch.Tensor:
     """Principal logarithm of (B, n, n) matrices: 2^roots * log(g^(1/2^roots))."""
     x = g
     for _ in range(roots):

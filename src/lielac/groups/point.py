@@ -245,8 +245,15 @@ class PointSymmetryGroup(LieGroup):
 
 
 def _merge(word: FlowWord) -> FlowWord:
-    """Join neighbouring flows of one generator (their times add) and drop unused flows."""
-    keep = (word.times != 0).any(dim=0).tolist() if word.times.shape[0] else [True] * len(word)
+    """Join neighbouring flows of one generator (their times add) and drop unused flows.
+
+    A flow whose times are all zero is kept when the times carry gradients: it is the
+    identity, but gradient descent needs its derivative (the generator's direction).
+    """
+    if word.times.requires_grad or not word.times.shape[0]:
+        keep = [True] * len(word)
+    else:
+        keep = (word.times != 0).any(dim=0).tolist()
     indices, columns = [], []
     for j, i in enumerate(word.indices):
         if not keep[j]:
@@ -268,6 +275,10 @@ class FlowTimePrior:
     linear part can carry the log-Jacobian of the action (e.g. ``b = -d`` for the u-scaling
     ``u -> e^s u`` of data living in d dimensions, whose volume factor is ``e^{d s}``), so
     that the minimiser on an orbit is its most probable point rather than the densest one.
+    The flow time of a generator is a coordinate only where the generators of the words
+    commute with each other (e.g. not for ``scale_u`` in the heat group, which the commutator
+    of translation and boost produces): there, put such a correction into the energy (e.g.
+    ``GaussianEnergy(haar_dim=...)``) instead.
 
     Args:
         group: a :class:`PointSymmetryGroup`.

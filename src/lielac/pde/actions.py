@@ -14,7 +14,29 @@ import torch
 from lielac.groups.point import FlowWord, PointSymmetryGroup
 from lielac.pde.grid import Grid
 
-__all__ = ["FieldAction"]
+__all__ = ["FieldAction", "support_window"]
+
+
+def support_window(values: torch.Tensor, floor: float, width: int = 4) -> torch.Tensor:
+    """(..., N) 0/1 mask of the support window of each slice of (..., N) samples.
+
+    The window is the connected run of points around the slice's largest ``|u|`` on which
+    the maximum of ``|u|`` over ``2 width + 1`` neighbouring points exceeds ``floor`` times
+    the slice maximum. All ones for an all-zero slice.
+    """
+    size = values.abs()
+    shape = size.shape
+    flat = size.reshape(-1, 1, shape[-1])
+    smooth = torch.nn.functional.max_pool1d(flat, 2 * width + 1, stride=1, padding=width)
+    smooth = smooth.reshape(shape)
+    peak_value = size.amax(-1, keepdim=True)
+    below = smooth <= floor * peak_value
+    idx = torch.arange(shape[-1], device=values.device).expand(shape)
+    peak = size.argmax(-1, keepdim=True)
+    left = torch.where(below & (idx < peak), idx, -1).amax(-1, keepdim=True)
+    right = torch.where(below & (idx > peak), idx, shape[-1]).amin(-1, keepdim=True)
+    inside = (idx > left) & (idx < right)
+    return torch.where(peak_value > 0, inside, True).to(values.dtype)
 
 
 class FieldAction:
@@ -31,10 +53,15 @@ class FieldAction:
         nan_outside: if True (and not strict), entries that ``g`` maps outside the domain
             come back as NaN: an energy then reads them as infeasible, so a descent never
             settles where the sampled data no longer represent the moved function.
-        floor: if set, values below ``floor * max|u|`` (per time slice) are zeroed before
-            moving. For approximate data (a network's prediction) on segments: an element
-            that tilts u by ``e^{eps x}`` would otherwise amplify the error in the tails,
-            where the exact solution is negligible.
+        floor: if set, each slice is cut to its support window before moving: the
+            connected interval around its largest value on which ``|u|`` (its maximum over
+            ``2 floor_width + 1`` neighbouring points, so that sign changes inside the data
+            do not split it) stays above ``floor * max|u|``; values outside are zeroed. For
+            approximate data (a network's prediction) on segments: an element that tilts u
+            by ``e^{eps x}`` would otherwise amplify the error in the tails, where the exact
+            solution is negligible, and a cut point by point would keep isolated error
+            spikes there.
+        floor_width: half-width in points of the window's maximum filter.
         tol, margin: the data's extent and the required distance from the ends (on
             segments; a fraction of the segment length).
 
@@ -59,6 +86,7 @@ class FieldAction:
         strict: bool = False,
         nan_outside: bool = False,
         floor: float | None = None,
+        floor_width: int = 4,
         tol: float = 1e-3,
         margin: float = 0.02,
     ):
@@ -72,7 +100,11 @@ class FieldAction:
                 raise ValueError(f"times: expected a (T,) tensor, got shape {tuple(times.shape)}")
         self.group, self.grid, self.times = group, grid, times
         self.strict, self.tol, self.margin = strict, tol, margin
-        self.nan_outside, self.floor = nan_outside, floor
+        if floor is not None and not floor >= 0:
+            raise ValueError(f"floor: expected a non-negative fraction, got {floor!r}")
+        if not (isinstance(floor_width, int) and floor_width >= 0):
+            raise ValueError(f"floor_width: expected a non-negative int, got {floor_width!r}")
+        self.nan_outside, self.floor, self.floor_width = nan_outside, floor, floor_width
 
     def __call__(self, g: FlowWord, u: torch.Tensor) -> torch.Tensor:
         ndim = 2 if self.times is None else 3
@@ -104,8 +136,7 @@ class FieldAction:
         if self.strict:
             self._check_domain(word, values, x_grid, t_grid)
         if self.floor is not None:
-            small = values.abs() < self.floor * values.abs().amax(-1, keepdim=True)
-            values = torch.where(small, torch.zeros_like(values), values)
+            values = values * support_window(values, self.floor, self.floor_width)
         u0 = self.grid.interpolate(values, x0)
         moved = self.group.transform_points(word, x0, t0, u0)[2]
         if self.nan_outside and not self.grid.periodic:

@@ -1,0 +1,1 @@
+"""Benchmark jobs behind the `lielac` command: MNIST invariance and PDE equivariance."""
