@@ -10,7 +10,8 @@ def test_grid_is_pixel_centres():
     assert grid.shape == (4, 2, 3)
     torch.testing.assert_close(grid[0, 0], torch.tensor([-0.5, -0.75, 1.0]))
     torch.testing.assert_close(grid[3, 1], torch.tensor([0.5, 0.75, 1.0]))
-    col, row = normalized_to_pixel(*pixel_to_normalized(torch.tensor(3.0), torch.tensor(1.0), 8, 5), 8, 5)
+    x, y = pixel_to_normalized(torch.tensor(3.0), torch.tensor(1.0), 8, 5)
+    col, row = normalized_to_pixel(x, y, 8, 5)
     assert float(col) == pytest.approx(3.0) and float(row) == pytest.approx(1.0)
 
 

@@ -24,7 +24,7 @@ def _heat_canonicalizer(scheme="coordinate"):
 def test_equivariant_wrapper_commutes_with_the_group_on_exact_solutions():
     group = heat_ivp_subgroup(NU)
     canon = _heat_canonicalizer()
-    solver = lambda u0: solve_heat(u0, HEAT_GRID, TIMES, NU)  # noqa: E731
+    solver = lambda u0: solve_heat(u0, HEAT_GRID, TIMES, NU)
     f = Equivariant(solver, canon, FieldAction(group, HEAT_GRID, TIMES))
     u0 = SAMPLER.sample(3, HEAT_GRID, seed=5)
     g = group.exp(torch.tensor([[1.0, 0.4, 0.3], [-1.5, -0.3, -0.2], [0.5, 0.0, 0.5]],
@@ -34,6 +34,21 @@ def test_equivariant_wrapper_commutes_with_the_group_on_exact_solutions():
     rhs = FieldAction(group, HEAT_GRID, TIMES)(g, f(u0))
     assert float((lhs - rhs).norm() / rhs.norm()) < 1e-3
     assert float((lhs - solver(moved)).norm() / lhs.norm()) < 1e-3
+
+
+def test_retraction_descent_gives_heat_inputs_one_canonical_form():
+    group = heat_ivp_subgroup(NU)
+    sampler = HermiteGRF(amplitude=0.3, mean0=2.0)
+    energy = GaussianEnergy.from_sampler(sampler, HEAT_GRID, residual_variance=3e-3,
+                                         haar_scaling=True)
+    canon = Canonicalizer(group, FieldAction(group, HEAT_GRID, nan_outside=True), energy,
+                          scheme="retraction", steps=150, lr=0.05,
+                          prior=FlowTimePrior(group, [1e-3, 0.0, 1e-3]))
+    u0 = sampler.sample(3, HEAT_GRID, seed=2)
+    g = group.exp(torch.tensor([[0.8, 0.3, 0.1], [-0.6, -0.2, -0.15], [0.4, 0.0, 0.2]],
+                               dtype=torch.float64))
+    a, b = canon(u0).x, canon(FieldAction(group, HEAT_GRID, strict=True)(g, u0)).x
+    assert float((a - b).norm() / a.norm()) < 1e-2
 
 
 def test_coordinate_descent_undoes_a_burgers_boost_using_flows_only():

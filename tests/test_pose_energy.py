@@ -3,7 +3,7 @@ import torch
 
 from lielac import groups
 from lielac.actions import ImageWarp
-from lielac.energies.pose import PoseEnergy, train_pose_energy
+from lielac.energies.pose import PoseCorrection, PoseEnergy, train_pose_energy
 
 
 def _blobs(n, size=20, seed=0):
@@ -41,3 +41,20 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="positive half-widths"):
         train_pose_energy(PoseEnergy(1), _blobs(4), groups.rotation(), ImageWarp(),
                           torch.zeros(1), epochs=1)
+
+
+def test_pose_correction_with_an_exact_pose_estimate():
+    # An energy whose pose head reads off the rotation exactly: one step undoes it.
+    group, warp = groups.rotation(), ImageWarp()
+
+    class Oracle(PoseEnergy):
+        def pose(self, images):
+            return self.angle / 0.5
+
+    energy = Oracle(1)
+    energy.angle = torch.tensor([[0.3], [-0.2]])
+    start = PoseCorrection(energy, group, warp, torch.tensor([0.5]), steps=1)
+    g = start(torch.rand(2, 1, 8, 8))
+    torch.testing.assert_close(group.log(g), -energy.angle, atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="steps"):
+        PoseCorrection(energy, group, warp, torch.tensor([0.5]), steps=-1)

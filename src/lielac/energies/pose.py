@@ -99,6 +99,10 @@ def train_pose_energy(
         )
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
+    with torch.no_grad():  # the view and the start depend only on the image: compute once
+        seen = view(images) if view is not None else images
+        g0 = init(images) if init is not None else group.identity(
+            images.shape[0], dtype=images.dtype)
     steps = epochs * ((images.shape[0] + batch_size - 1) // batch_size)
     optimizer = torch.optim.Adam(energy.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
@@ -107,13 +111,13 @@ def train_pose_energy(
     for _ in range(epochs):
         order = torch.randperm(images.shape[0], generator=generator)
         for start in range(0, images.shape[0], batch_size):
-            x = images[order[start:start + batch_size]]
-            n = x.shape[0]
-            a = random_coordinates(n, group.dim, ranges, generator=generator, dtype=x.dtype)
+            idx = order[start:start + batch_size]
+            n = idx.shape[0]
+            a = random_coordinates(n, group.dim, ranges, generator=generator,
+                                   dtype=images.dtype)
             a[torch.rand(n, generator=generator) < 0.25] *= 0.1
             with torch.no_grad():
-                g0 = init(x) if init is not None else group.identity(n, dtype=x.dtype)
-                moved = action(group.compose(group.exp(a), g0), view(x) if view else x)
+                moved = action(group.compose(group.exp(a), group.select(g0, idx)), seen[idx])
             loss = nn.functional.mse_loss(energy.pose(moved), a / ranges)
             optimizer.zero_grad()
             loss.backward()

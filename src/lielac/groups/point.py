@@ -16,8 +16,8 @@ solution); :mod:`lielac.pde.actions` samples it on grids.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import torch
 
