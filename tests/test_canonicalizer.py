@@ -151,3 +151,11 @@ def test_bad_arguments():
         Canonicalizer(group, warp, nan_energy, steps=1)(torch.zeros(2, 1, 8, 8))
     with pytest.raises(ValueError, match="shape"):
         energy(torch.zeros(1, 1, 8, 8))
+
+
+def test_flat_energy_is_reported(caplog):
+    constant = lambda y: y.flatten(1).sum(1) * 0  # noqa: E731
+    canon = Canonicalizer(groups.affine(), ImageWarp(), constant, steps=3)
+    with caplog.at_level("WARNING", logger="lielac.descent"):
+        canon(torch.rand(2, 1, 8, 8))
+    assert "exactly zero at every step" in caplog.text

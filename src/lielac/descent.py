@@ -16,6 +16,7 @@ it visited for every batch entry. All schemes are batched: entries never interac
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 import torch
@@ -23,6 +24,8 @@ import torch
 from lielac.groups.base import LieGroup
 
 __all__ = ["SCHEMES", "descend"]
+
+logger = logging.getLogger(__name__)
 
 Objective = Callable[[object], torch.Tensor]
 
@@ -64,6 +67,26 @@ class _Best:
             self.value = torch.where(better, value, self.value)
 
 
+class _FlatGradient:
+    """Notices a search whose gradient was exactly zero at every step: that means the energy
+    does not depend on the element (a broken action or group), not a converged search."""
+
+    def __init__(self, scheme: str):
+        self.scheme = scheme
+        self.moved = False
+
+    def see(self, grad: torch.Tensor) -> None:
+        self.moved = self.moved or bool((grad != 0).any())
+
+    def report(self, steps: int) -> None:
+        if steps > 0 and not self.moved:
+            logger.warning(
+                "%s descent: the energy gradient was exactly zero at every step; the energy "
+                "does not depend on the group element (check the action and the group)",
+                self.scheme,
+            )
+
+
 def _finite_or_inf(value: torch.Tensor) -> torch.Tensor:
     return torch.where(torch.isfinite(value), value, torch.full_like(value, float("inf")))
 
@@ -101,8 +124,10 @@ def retraction(objective: Objective, group: LieGroup, g_start, steps: int, lr: f
     make_g = lambda p: group.compose(group.exp(p), g_start)  # noqa: E731
     adam = _Adam(lr)
     best = None
+    flat = _FlatGradient("retraction")
     for _ in range(steps):
         value, grad = _grad(objective, a, make_g)
+        flat.see(grad)
         with torch.no_grad():
             g = make_g(a)
         if best is None:
@@ -110,6 +135,7 @@ def retraction(objective: Objective, group: LieGroup, g_start, steps: int, lr: f
         else:
             best.update(g, value)
         a = a - adam.step(grad)
+    flat.report(steps)
     with torch.no_grad():
         g = make_g(a)
         value = objective(g)
@@ -126,13 +152,16 @@ def algebra(objective: Objective, group: LieGroup, g_start, steps: int, lr: floa
     adam = _Adam(lr)
     g = g_start
     best = None
+    flat = _FlatGradient("algebra")
     for _ in range(steps):
         current = g
         value, xi = _grad(objective, eps, lambda e: group.compose(group.exp(e), current))
+        flat.see(xi)
         best = _Best(group, g, value) if best is None else best
         best.update(g, value)
         with torch.no_grad():
             g = group.compose(group.exp(-adam.step(xi)), g)
+    flat.report(steps)
     with torch.no_grad():
         value = objective(g)
     if best is None:

@@ -8,8 +8,9 @@ again -- the base operator against LieLAC[base]:
 
     f(u0) = g*^{-1} . FNO(g* . u0),   g* = argmin_g E(g . u0) + P(g),
 
-searched by coordinate Lie-algebra descent over flows of the point symmetries, with E the
-closed-form GRF energy or a Gaussian fitted to the training data, and P a flow-time prior.
+searched over flows of the point symmetries (coordinate Lie-algebra descent for Burgers, the
+global retraction for heat), with E the closed-form GRF energy or a Gaussian fitted to the
+training data, and P a flow-time prior.
 Errors are relative L2 over the (t, x) grid of each trajectory, averaged over trajectories.
 
 OOD ranges (|coordinate| drawn uniformly in the range, random sign; product of flows in the
