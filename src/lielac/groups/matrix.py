@@ -36,8 +36,8 @@ class MatrixLieGroup(LieGroup):
         >>> rot = torch.tensor([[[0., -1.], [1., 0.]]])
         >>> so2 = MatrixLieGroup(rot, names=("rotation",))
         >>> so2.exp(torch.tensor([[torch.pi / 2]])).round()
-        tensor([[[0., -1.],
-                 [1., 0.]]])
+        tensor([[[ 0., -1.],
+                 [ 1.,  0.]]])
     """
 
     def __init__(self, generators: torch.Tensor, names: tuple[str, ...] | None = None):
