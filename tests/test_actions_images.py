@@ -80,3 +80,7 @@ def test_bad_inputs():
         warp(eye, torch.zeros(1, 1, 4, 4, dtype=torch.uint8))
     with pytest.raises(ValueError, match="mode"):
         ImageWarp("lanczos")
+    with pytest.raises(ValueError, match="out_size"):
+        ImageWarp(out_size=(0, 5))
+    with pytest.raises(ValueError, match="invertible"):
+        warp(torch.zeros(1, 3, 3), torch.zeros(1, 1, 4, 4))

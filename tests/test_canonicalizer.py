@@ -151,6 +151,14 @@ def test_bad_arguments():
         Canonicalizer(group, warp, nan_energy, steps=1)(torch.zeros(2, 1, 8, 8))
     with pytest.raises(ValueError, match="shape"):
         energy(torch.zeros(1, 1, 8, 8))
+    with pytest.raises(ValueError, match="lr"):
+        Canonicalizer(group, warp, energy, lr=None)
+    with pytest.raises(ValueError, match=r"prior: expected a \(2,\) tensor"):
+        bad_prior = lambda g: torch.zeros(1)  # noqa: E731
+        Canonicalizer(group, warp, energy, steps=1, prior=bad_prior)(torch.zeros(2, 1, 32, 32))
+    with pytest.raises(ValueError, match=r"init: expected \(2, 3, 3\)"):
+        bad_init = lambda x: torch.eye(2).repeat(2, 1, 1)  # noqa: E731
+        Canonicalizer(group, warp, energy, steps=1, init=bad_init)(torch.zeros(2, 1, 32, 32))
 
 
 def test_flat_energy_is_reported(caplog):

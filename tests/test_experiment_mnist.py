@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from lielac.cache import CACHE_ENV_VAR
 from lielac.checkpoints import CheckpointError
 from lielac.cli import main
 from lielac.experiments.mnist import MnistConfig, format_table, run_mnist
@@ -58,7 +59,8 @@ def test_corrupt_cached_model_is_reported(tiny_run, tmp_path):
         run_mnist(cfg, tmp_path, cache=cache)
 
 
-def test_cli_reports_missing_data(tmp_path, caplog):
+def test_cli_reports_missing_data(tmp_path, caplog, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "cache"))  # restored after the test
     code = main(["mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "out"),
                  "--cache-dir", str(tmp_path / "cache"), "--no-progress", "--quick"])
     assert code == 1
@@ -70,9 +72,23 @@ def test_bad_config():
         MnistConfig(group="projective")
     with pytest.raises(ValueError, match="n_test"):
         MnistConfig(n_test=0)
+    with pytest.raises(ValueError, match="prior_weight"):
+        MnistConfig(prior_weight=-5)
+    with pytest.raises(ValueError, match="lr"):
+        MnistConfig(lr=float("nan"))
+    with pytest.raises(ValueError, match="steps"):
+        MnistConfig(steps=-1)
 
 
-def test_cli_rejects_unknown_group(capsys):
+def test_cli_rejects_bad_arguments(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "c"))  # restored after the test
     with pytest.raises(SystemExit):
         main(["mnist", "--group", "projective"])
     assert "invalid choice" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["mnist", "--threads", "0"])
+    assert "positive integer" in capsys.readouterr().err
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert main(["mnist", "--quick", "--out", str(afile), "--cache-dir", str(tmp_path / "c"),
+                 "--data-dir", str(tmp_path)]) == 1

@@ -112,3 +112,24 @@ def test_bad_coordinates():
         group.flow(6, torch.zeros(1))
     with pytest.raises(ValueError, match="distribution"):
         group.random(2, 0.1, distribution="cauchy")
+
+
+def test_generators_must_close_under_the_bracket():
+    e12 = torch.zeros(2, 2)
+    e12[0, 1] = 1
+    with pytest.raises(ValueError, match="closed under the bracket"):
+        MatrixLieGroup(torch.stack([e12, e12.T]))
+    # adding their bracket completes sl(2)
+    MatrixLieGroup(torch.stack([e12, e12.T, torch.diag(torch.tensor([1.0, -1.0]))]))
+
+
+def test_singular_and_mismatched_elements():
+    group = groups.affine()
+    with pytest.raises(ValueError, match="invertible"):
+        group.inverse(torch.zeros(2, 3, 3))
+    with pytest.raises(ValueError, match="invertible"):
+        group.log(torch.zeros(1, 3, 3))
+    with pytest.raises(ValueError, match="batch size 2"):
+        group.compose(group.identity(2), group.identity(3))
+    with pytest.raises(ValueError, match="non-negative"):
+        group.random(2, -1.0)

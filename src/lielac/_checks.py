@@ -55,3 +55,11 @@ def check_batch(value, name: str) -> None:
     check_nonempty(value, name)
     if value.is_floating_point():
         check_finite(value, name)
+
+
+def check_invertible(g: torch.Tensor, name: str = "g") -> None:
+    """g must be a batch of invertible matrices (no zero determinant)."""
+    det = torch.linalg.det(g.detach().double())
+    if not (det.abs() > 1e-12).all():
+        bad = int((det.abs() <= 1e-12).sum())
+        raise ValueError(f"{name}: expected invertible matrices, got {bad} singular ones")

@@ -7,6 +7,7 @@ points at once (inputs x restarts in one batch); the lowest objective wins per i
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -114,8 +115,8 @@ class Canonicalizer:
             raise ValueError(f"steps: expected a non-negative int, got {steps!r}")
         if not isinstance(restarts, int) or restarts < 0:
             raise ValueError(f"restarts: expected a non-negative int, got {restarts!r}")
-        if not lr > 0:
-            raise ValueError(f"lr: expected a positive step size, got {lr!r}")
+        if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+            raise ValueError(f"lr: expected a positive finite step size, got {lr!r}")
         if chunk_size is not None and chunk_size < 1:
             raise ValueError(f"chunk_size: expected a positive int or None, got {chunk_size!r}")
         # Validates shape and distribution name once, at construction.
@@ -150,7 +151,12 @@ class Canonicalizer:
             got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
             raise ValueError(f"energy: expected a ({x.shape[0]},) tensor, got {got}")
         if self.prior is not None:
-            value = value + self.prior(g)
+            penalty = self.prior(g)
+            if not isinstance(penalty, torch.Tensor) or penalty.shape != (x.shape[0],):
+                got = (tuple(penalty.shape) if isinstance(penalty, torch.Tensor)
+                       else type(penalty).__name__)
+                raise ValueError(f"prior: expected a ({x.shape[0]},) tensor, got {got}")
+            value = value + penalty
         return value
 
     def apply(self, g, x: torch.Tensor) -> torch.Tensor:
@@ -190,6 +196,13 @@ class Canonicalizer:
             g0 = self.init(x) if self.init is not None else self.group.identity(
                 batch, dtype=dtype, device=x.device
             )
+            if isinstance(g0, torch.Tensor) and hasattr(self.group, "n"):
+                n = self.group.n
+                if g0.shape != (batch, n, n):
+                    raise ValueError(
+                        f"init: expected ({batch}, {n}, {n}) starting elements, got "
+                        f"{tuple(g0.shape)}"
+                    )
             if self.group.batch_size(g0) != batch:
                 raise ValueError(
                     f"init: expected {batch} starting elements, got {self.group.batch_size(g0)}"

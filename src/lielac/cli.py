@@ -12,9 +12,16 @@ import os
 import sys
 from pathlib import Path
 
-from lielac.cache import cache_dir
+from lielac.cache import CACHE_ENV_VAR, cache_dir
 
 logger = logging.getLogger("lielac.cli")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +33,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="cache for data and trained models "
                              "(default: $LIELAC_CACHE_DIR or ~/.cache/lielac)")
     parser.add_argument("--seed", type=int, default=0, help="seed of data and training")
-    parser.add_argument("--threads", type=int, default=None,
+    parser.add_argument("--threads", type=_positive_int, default=None,
                         help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -46,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     mnist.add_argument("--data-dir", type=Path, default=None,
                        help="folder with the four MNIST IDX files (default: "
                             "$LIELAC_MNIST_DIR, else fetched into the cache)")
-    mnist.add_argument("--n-test", type=int, default=None, help="test digits per test set")
+    mnist.add_argument("--n-test", type=_positive_int, default=None,
+                       help="test digits per test set")
     mnist.add_argument("--scheme", choices=["retraction", "algebra", "coordinate"], default=None)
     mnist.add_argument("--steps", type=int, default=None, help="descent iterations")
     mnist.add_argument("--lr", type=float, default=None, help="descent step size")
@@ -98,12 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    cache = args.cache_dir.expanduser() if args.cache_dir else cache_dir()
-    os.makedirs(cache, exist_ok=True)
+    if args.cache_dir is not None:
+        # one cache for everything the job reads or writes: fetched data and trained models
+        os.environ[CACHE_ENV_VAR] = str(args.cache_dir.expanduser())
+    cache = cache_dir()
     runner = {"mnist": _run_mnist, "pde": _run_pde}[args.command]
     try:
+        os.makedirs(cache, exist_ok=True)
         table = runner(args, cache)
-    except (ValueError, RuntimeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, RuntimeError, OSError) as exc:
         logger.error("%s", exc)
         return 1
     sys.stdout.write(table + "\n")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lielac._checks import check_finite, check_images, check_matrices
+from lielac._checks import check_finite, check_images, check_invertible, check_matrices
 
 __all__ = [
     "ImageWarp",
@@ -85,6 +85,10 @@ class ImageWarp:
     def __init__(self, mode: str = "bilinear", out_size: tuple[int, int] | None = None):
         if mode not in _MODES:
             raise ValueError(f"unknown interpolation mode {mode!r}; expected one of {_MODES}")
+        if out_size is not None and (
+            len(out_size) != 2 or not all(isinstance(v, int) and v > 0 for v in out_size)
+        ):
+            raise ValueError(f"out_size: expected two positive ints (H, W), got {out_size!r}")
         self.mode = mode
         self.out_size = out_size
         self._grid_cache: dict = {}
@@ -99,6 +103,7 @@ class ImageWarp:
         check_images(images, "images")
         check_matrices(g, 3, "g", batch=images.shape[0])
         check_finite(g, "g")
+        check_invertible(g, "g")
         batch = images.shape[0]
         height, width = self.out_size or images.shape[-2:]
         dtype = torch.promote_types(images.dtype, g.dtype)

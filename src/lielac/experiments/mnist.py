@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import platform
 import time
 from dataclasses import asdict, dataclass, replace
@@ -95,6 +96,17 @@ class MnistConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name}: expected a positive count or None, got {value}")
+        for name in ("steps", "restarts", "pose_steps"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}: expected a non-negative int, got {getattr(self, name)}")
+        for name in ("lr", "blur_sigma"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name}: expected a positive finite number, got {value}")
+        if not math.isfinite(self.prior_weight) or self.prior_weight < 0:
+            raise ValueError(
+                f"prior_weight: expected a non-negative finite number, got {self.prior_weight}"
+            )
 
 
 def quick_config(group: str = "affine") -> MnistConfig:
@@ -162,7 +174,14 @@ def _train_or_load(folder: Path, name: str, meta: dict, model: torch.nn.Module, 
     digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:12]
     path = folder / f"{name}-{digest}.pt"
     try:
-        model.load_state_dict(load_checkpoint(path, meta))
+        state = load_checkpoint(path, meta)
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            raise CheckpointError(
+                f"checkpoint {path} does not fit {type(model).__name__} ({exc}); delete it "
+                "to retrain"
+            ) from exc
         logger.info("loaded %s", path)
     except FileNotFoundError:
         train(model)
@@ -171,6 +190,11 @@ def _train_or_load(folder: Path, name: str, meta: dict, model: torch.nn.Module, 
         raise
     model.eval()
     return model
+
+
+def _fraction(correct: torch.Tensor) -> float:
+    """Exact fraction of true entries (counted in integers, so no float32 noise)."""
+    return round(int(correct.sum()) / correct.numel(), 6)
 
 
 def _subset(n: int | None, total: int) -> int:
@@ -289,13 +313,12 @@ def run_mnist(
     examples = {}
     for name in ("mnist", perturbed_name):
         test = make_test_set(name, ready.test_digits, seed=cfg.seed)
-        accuracy["CNN"][name] = float((predict(ready.cnn, test.images) == labels).float().mean())
+        accuracy["CNN"][name] = _fraction(predict(ready.cnn, test.images) == labels)
         canonical, throughput[name] = canonicalize_all(
             canonicalizer, test.images, cfg.batch_size,
             desc=f"canonicalize {TEST_SET_LABELS[name]}", progress=progress,
         )
-        correct = predict(ready.cnn, canonical) == labels
-        accuracy["LieLAC[CNN]"][name] = float(correct.float().mean())
+        accuracy["LieLAC[CNN]"][name] = _fraction(predict(ready.cnn, canonical) == labels)
         examples[name] = (test.images[:8], canonical[:8])
         logger.info("%s: CNN %.4f, LieLAC[CNN] %.4f, %.0f img/s", name,
                     accuracy["CNN"][name], accuracy["LieLAC[CNN]"][name], throughput[name])

@@ -106,6 +106,8 @@ def random_coordinates(
     scale = torch.as_tensor(scale, dtype=dtype)
     if scale.ndim not in (0, 1) or (scale.ndim == 1 and scale.shape[0] != dim):
         raise ValueError(f"scale: expected a scalar or a ({dim},) tensor, got {tuple(scale.shape)}")
+    if not torch.isfinite(scale).all() or (scale < 0).any():
+        raise ValueError(f"scale: expected finite non-negative spreads, got {scale.tolist()}")
     if distribution == "uniform":
         u = torch.rand(batch, dim, generator=generator, dtype=dtype)
         return (2 * u - 1) * scale

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from lielac._checks import check_finite, check_matrices, check_tensor
+from lielac._checks import check_finite, check_invertible, check_matrices, check_tensor
 from lielac.groups.base import LieGroup
 
 __all__ = [
@@ -58,6 +58,7 @@ class MatrixLieGroup(LieGroup):
             raise ValueError(
                 f"generators: expected {k} linearly independent matrices, got rank {rank}"
             )
+        _check_closed(generators.double(), flat)
         if names is None:
             names = tuple(f"A{i}" for i in range(k))
         if len(names) != k:
@@ -94,6 +95,7 @@ class MatrixLieGroup(LieGroup):
         accuracy.
         """
         check_matrices(g, self.n, "g")
+        check_invertible(g, "g")
         log_g = _matrix_log(g)
         flat = log_g.reshape(g.shape[0], self.n * self.n)
         return flat @ self._projector.to(dtype=g.dtype, device=g.device)
@@ -109,9 +111,13 @@ class MatrixLieGroup(LieGroup):
         return torch.eye(self.n, dtype=dtype, device=device).expand(batch, self.n, self.n).clone()
 
     def compose(self, g: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        check_matrices(g, self.n, "g")
+        check_matrices(h, self.n, "h", batch=g.shape[0] if g.shape[0] != 1 else None)
         return g @ h
 
     def inverse(self, g: torch.Tensor) -> torch.Tensor:
+        check_matrices(g, self.n, "g")
+        check_invertible(g, "g")
         return torch.linalg.inv(g)
 
     def select(self, g: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -119,6 +125,21 @@ class MatrixLieGroup(LieGroup):
 
     def batch_size(self, g: torch.Tensor) -> int:
         return g.shape[0]
+
+
+def _check_closed(generators: torch.Tensor, flat: torch.Tensor) -> None:
+    """Raise unless every bracket [A_i, A_j] lies in the span of the generators."""
+    k = generators.shape[0]
+    brackets = (generators[:, None] @ generators[None] - generators[None] @ generators[:, None])
+    brackets = brackets.reshape(k * k, -1)
+    coords = torch.linalg.lstsq(flat.T, brackets.T).solution  # (k, k*k)
+    residual = (flat.T @ coords - brackets.T).abs().max()
+    scale = 1.0 + brackets.abs().max()
+    if residual > 1e-8 * scale:
+        raise ValueError(
+            "generators: expected a basis of a Lie algebra (closed under the bracket "
+            f"[A, B] = AB - BA), got brackets outside their span (residual {residual:.2e})"
+        )
 
 
 def _sqrtm(a: torch.Tensor, iterations: int = 8) -> torch.Tensor:
