@@ -55,8 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "$LIELAC_MNIST_DIR, else fetched into the cache)")
     mnist.add_argument("--n-test", type=_positive_int, default=None,
                        help="test digits per test set")
-    mnist.add_argument("--scheme", choices=["retraction", "algebra", "coordinate"], default=None)
-    mnist.add_argument("--steps", type=int, default=None, help="descent iterations")
+    mnist.add_argument("--pose-steps", type=int, default=None,
+                       help="Gauss-Newton pose corrections before the descent (default 1)")
+    mnist.add_argument("--scheme", choices=["retraction", "algebra", "coordinate"], default=None,
+                       help="descent scheme of the --steps after the pose corrections")
+    mnist.add_argument("--steps", type=int, default=None,
+                       help="descent iterations on the energy (default 0)")
     mnist.add_argument("--lr", type=float, default=None, help="descent step size")
     mnist.add_argument("--restarts", type=int, default=None, help="extra starting points")
     mnist.add_argument("--prior-weight", type=float, default=None,
@@ -79,7 +83,8 @@ def _run_mnist(args, cache: Path) -> str:
 
     base = quick_config(args.group) if args.quick else MnistConfig(group=args.group)
     cfg = with_overrides(
-        base, n_test=args.n_test, scheme=args.scheme, steps=args.steps, lr=args.lr,
+        base, n_test=args.n_test, pose_steps=args.pose_steps, scheme=args.scheme,
+        steps=args.steps, lr=args.lr,
         restarts=args.restarts, prior_weight=args.prior_weight, seed=args.seed,
     )
     results = run_mnist(cfg, args.out, cache=cache, data_root=args.data_dir,
