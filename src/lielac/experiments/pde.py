@@ -432,4 +432,8 @@ def format_table(results: dict) -> str:
         label = ("base (FNO)" if name == "base"
                  else "LieLAC[FNO] " + name.removeprefix("lielac[").rstrip("]"))
         lines.append(f"{label:<20}{s['id']:>10.4f}{s['ood']:>10.4f}{s['avg']:>10.4f}")
+    targets = results.get("targets", {})
+    if targets:
+        missed = [name for name, ok in targets.items() if not ok]
+        lines.append("targets: all met" if not missed else "targets MISSED: " + ", ".join(missed))
     return "\n".join(lines)
