@@ -24,7 +24,10 @@ def _heat_canonicalizer(scheme="coordinate"):
 def test_equivariant_wrapper_commutes_with_the_group_on_exact_solutions():
     group = heat_ivp_subgroup(NU)
     canon = _heat_canonicalizer()
-    solver = lambda u0: solve_heat(u0, HEAT_GRID, TIMES, NU)
+
+    def solver(u0):
+        return solve_heat(u0, HEAT_GRID, TIMES, NU)
+
     f = Equivariant(solver, canon, FieldAction(group, HEAT_GRID, TIMES))
     u0 = SAMPLER.sample(3, HEAT_GRID, seed=5)
     g = group.exp(torch.tensor([[1.0, 0.4, 0.3], [-1.5, -0.3, -0.2], [0.5, 0.0, 0.5]],
