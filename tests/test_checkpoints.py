@@ -39,3 +39,22 @@ def test_missing_and_foreign_files(tmp_path):
     (tmp_path / "other.pt.sha256").write_text(save_sidecar)
     with pytest.raises(CheckpointError, match="not a lielac checkpoint"):
         load_checkpoint(path, {})
+
+
+def test_path_depends_on_settings_only():
+    from lielac.checkpoints import checkpoint_path
+
+    a = checkpoint_path("/cache", "model", {"n": 3, "seed": 0})
+    assert a == checkpoint_path("/cache", "model", {"seed": 0, "n": 3})
+    assert a != checkpoint_path("/cache", "model", {"n": 4, "seed": 0})
+    assert a.name.startswith("model-") and a.suffix == ".pt"
+
+
+def test_state_that_does_not_fit_the_model(tmp_path):
+    from lielac.checkpoints import load_model
+
+    path = save_checkpoint(tmp_path / "m.pt", nn.Linear(3, 2).state_dict(), {"n": 3})
+    with pytest.raises(CheckpointError, match="m.pt does not fit Linear"):
+        load_model(nn.Linear(4, 2), path, {"n": 3})
+    model = load_model(nn.Linear(3, 2), path, {"n": 3})
+    assert model.weight.shape == (2, 3)

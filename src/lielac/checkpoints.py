@@ -9,6 +9,7 @@ settings), and raises :class:`CheckpointError` naming the file otherwise.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -16,7 +17,13 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["CheckpointError", "save_checkpoint", "load_checkpoint"]
+__all__ = [
+    "CheckpointError",
+    "checkpoint_path",
+    "load_checkpoint",
+    "load_model",
+    "save_checkpoint",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +81,23 @@ def load_checkpoint(path: str | os.PathLike, expected_meta: dict) -> dict:
             f"expected {expected_meta}; {hint}"
         )
     return blob["state_dict"]
+
+
+def checkpoint_path(folder: str | os.PathLike, name: str, meta: dict) -> Path:
+    """``folder/name-<hash of meta>.pt``: entries made with other settings never collide."""
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:12]
+    return Path(folder) / f"{name}-{digest}.pt"
+
+
+def load_model(model: torch.nn.Module, path: str | os.PathLike, expected_meta: dict):
+    """Load the checkpoint at ``path`` into ``model`` (see :func:`load_checkpoint`); a state
+    dict that does not fit the model is a :class:`CheckpointError` naming the file."""
+    state = load_checkpoint(path, expected_meta)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise CheckpointError(
+            f"checkpoint {path} does not fit {type(model).__name__} ({exc}); delete it to "
+            "retrain"
+        ) from exc
+    return model

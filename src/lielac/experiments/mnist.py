@@ -12,7 +12,6 @@ digit by one bicubic resampling of the original at 40 x 40.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -28,7 +27,7 @@ import torch
 from lielac import groups
 from lielac.actions import ImageWarp, center_of_mass, centering_translation
 from lielac.canonicalizer import Canonicalizer
-from lielac.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from lielac.checkpoints import checkpoint_path, load_model, save_checkpoint
 from lielac.data.mnist import load_mnist
 from lielac.data.perturb import center_on_canvas, make_test_set
 from lielac.energies.pose import PoseCorrection, PoseEnergy, train_pose_energy
@@ -168,26 +167,14 @@ def build_canonicalizer(cfg: MnistConfig, energy: PoseEnergy, init) -> Canonical
 
 
 def _train_or_load(folder: Path, name: str, meta: dict, model: torch.nn.Module, train):
-    """Load ``model`` from the cache entry for ``meta``, or train and store it there.
-
-    The file name carries a hash of ``meta``, so other settings never collide with it."""
-    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:12]
-    path = folder / f"{name}-{digest}.pt"
+    """Load ``model`` from the cache entry for ``meta``, or train and store it there."""
+    path = checkpoint_path(folder, name, meta)
     try:
-        state = load_checkpoint(path, meta)
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as exc:
-            raise CheckpointError(
-                f"checkpoint {path} does not fit {type(model).__name__} ({exc}); delete it "
-                "to retrain"
-            ) from exc
+        load_model(model, path, meta)
         logger.info("loaded %s", path)
     except FileNotFoundError:
         train(model)
         save_checkpoint(path, model.state_dict(), meta)
-    except CheckpointError:
-        raise
     model.eval()
     return model
 

@@ -40,7 +40,7 @@ import torch
 from tqdm.auto import tqdm
 
 from lielac.canonicalizer import Canonicalizer
-from lielac.checkpoints import load_checkpoint, save_checkpoint
+from lielac.checkpoints import checkpoint_path, load_checkpoint, load_model, save_checkpoint
 from lielac.groups.point import (
     FlowTimePrior,
     FlowWord,
@@ -216,12 +216,6 @@ def _cache_meta(cfg: PDEConfig, seed: int, kind: str) -> dict:
     return meta
 
 
-def _key(meta: dict) -> str:
-    import hashlib
-
-    return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()[:12]
-
-
 def draw_ood_elements(cfg: PDEConfig, u0: torch.Tensor, seed: int) -> FlowWord:
     """Random elements of the initial-value subgroup with |flow times| in ``cfg.ood_ranges``
     (random signs), redrawn for entries whose moved data would leave a segment domain."""
@@ -248,7 +242,7 @@ def draw_ood_elements(cfg: PDEConfig, u0: torch.Tensor, seed: int) -> FlowWord:
 def load_data(cfg: PDEConfig, cache: Path, seed: int, progress: bool) -> dict:
     """Train / ID test / OOD test initial conditions and reference solutions (cached)."""
     meta = _cache_meta(cfg, seed, "data")
-    path = cache / f"data-{cfg.equation}-{_key(meta)}.pt"
+    path = checkpoint_path(cache, f"data-{cfg.equation}", meta)
     if path.exists():
         data = load_checkpoint(path, meta)
         logger.info("loaded PDE data from %s", path)
@@ -272,11 +266,11 @@ def load_data(cfg: PDEConfig, cache: Path, seed: int, progress: bool) -> dict:
 def load_operator(cfg: PDEConfig, data: dict, cache: Path, seed: int, progress: bool):
     """The trained FNO (cached), in eval mode, float32."""
     meta = _cache_meta(cfg, seed, "model")
-    path = cache / f"fno-{cfg.equation}-{_key(meta)}.pt"
+    path = checkpoint_path(cache, f"fno-{cfg.equation}", meta)
     torch.manual_seed(seed)
     model = FNO1d(cfg.n_times, width=cfg.width, modes=cfg.modes)
     if path.exists():
-        model.load_state_dict(load_checkpoint(path, meta))
+        load_model(model, path, meta)
         logger.info("loaded operator from %s", path)
     else:
         train_operator(model, data["train_u0"], data["train_u"], epochs=cfg.epochs, seed=seed,
