@@ -58,3 +58,17 @@ def test_pose_correction_with_an_exact_pose_estimate():
     torch.testing.assert_close(group.log(g), -energy.angle, atol=1e-5, rtol=0)
     with pytest.raises(ValueError, match="steps"):
         PoseCorrection(energy, group, warp, torch.tensor([0.5]), steps=-1)
+
+
+def test_training_repeats_under_a_seed():
+    images = _blobs(32)
+
+    def make():
+        torch.manual_seed(0)  # the initial weights; ``seed`` governs the training draws
+        return train_pose_energy(
+            PoseEnergy(1, width=4), images, groups.rotation(), ImageWarp(),
+            torch.tensor([0.5]), epochs=1, batch_size=16, seed=3,
+        )
+
+    first, second = make().state_dict(), make().state_dict()
+    assert all(torch.equal(first[k], second[k]) for k in first)

@@ -17,19 +17,16 @@ Limitations: the energy knows only the moves it was trained with; outside the bo
 
 from __future__ import annotations
 
-import logging
 from typing import Callable
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from lielac._checks import check_images
 from lielac.groups.base import LieGroup, random_coordinates
+from lielac.training import fit
 
 __all__ = ["PoseCorrection", "PoseEnergy", "train_pose_energy"]
-
-logger = logging.getLogger(__name__)
 
 
 class PoseEnergy(nn.Module):
@@ -97,37 +94,21 @@ def train_pose_energy(
         raise ValueError(
             f"ranges: expected a ({group.dim},) tensor of positive half-widths, got {ranges}"
         )
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
     with torch.no_grad():  # the view and the start depend only on the image: compute once
         seen = view(images) if view is not None else images
         g0 = init(images) if init is not None else group.identity(
             images.shape[0], dtype=images.dtype)
-    steps = epochs * ((images.shape[0] + batch_size - 1) // batch_size)
-    optimizer = torch.optim.Adam(energy.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
-    energy.train()
-    bar = tqdm(total=steps, desc="train energy", disable=not progress, unit="batch")
-    for _ in range(epochs):
-        order = torch.randperm(images.shape[0], generator=generator)
-        for start in range(0, images.shape[0], batch_size):
-            idx = order[start:start + batch_size]
-            n = idx.shape[0]
-            a = random_coordinates(n, group.dim, ranges, generator=generator,
-                                   dtype=images.dtype)
-            a[torch.rand(n, generator=generator) < 0.25] *= 0.1
-            with torch.no_grad():
-                moved = action(group.compose(group.exp(a), group.select(g0, idx)), seen[idx])
-            loss = nn.functional.mse_loss(energy.pose(moved), a / ranges)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            bar.update()
-            bar.set_postfix(loss=f"{loss.item():.4f}")
-    bar.close()
-    logger.info("pose energy: last loss %.4f", loss.item())
-    energy.eval()
+
+    def batch_loss(index: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        n = index.shape[0]
+        a = random_coordinates(n, group.dim, ranges, generator=generator, dtype=images.dtype)
+        a[torch.rand(n, generator=generator) < 0.25] *= 0.1
+        with torch.no_grad():
+            moved = action(group.compose(group.exp(a), group.select(g0, index)), seen[index])
+        return nn.functional.mse_loss(energy.pose(moved), a / ranges)
+
+    fit(energy, images.shape[0], batch_loss, epochs=epochs, batch_size=batch_size, lr=lr,
+        seed=seed, desc="train energy", progress=progress)
     for p in energy.parameters():
         p.requires_grad_(False)
     return energy

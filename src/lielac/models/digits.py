@@ -5,17 +5,13 @@ Trained on clean, centred digits only (no augmentation): the model LieLAC wraps.
 
 from __future__ import annotations
 
-import logging
-
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from lielac._checks import check_images
+from lielac.training import fit
 
 __all__ = ["DigitCNN", "train_classifier", "predict"]
-
-logger = logging.getLogger(__name__)
 
 
 class DigitCNN(nn.Module):
@@ -49,34 +45,19 @@ def train_classifier(
     seed: int = 0,
     progress: bool = False,
 ) -> nn.Module:
-    """Train ``model`` with Adam and a cosine schedule on (N, 1, H, W) images, (N,) labels."""
+    """Train ``model`` with Adam and a one-cycle schedule on (N, 1, H, W) images, (N,) labels;
+    returns it in eval mode."""
     check_images(images, "images")
     if labels.shape != (images.shape[0],):
         raise ValueError(
             f"labels: expected shape ({images.shape[0]},), got {tuple(labels.shape)}"
         )
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    steps = epochs * ((images.shape[0] + batch_size - 1) // batch_size)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
-    model.train()
-    bar = tqdm(total=steps, desc="train classifier", disable=not progress, unit="batch")
-    for epoch in range(epochs):
-        order = torch.randperm(images.shape[0], generator=generator)
-        for start in range(0, images.shape[0], batch_size):
-            idx = order[start:start + batch_size]
-            loss = nn.functional.cross_entropy(model(images[idx]), labels[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            bar.update()
-            bar.set_postfix(loss=f"{loss.item():.3f}", epoch=epoch + 1)
-        logger.info("classifier epoch %d: last loss %.4f", epoch + 1, loss.item())
-    bar.close()
-    model.eval()
-    return model
+
+    def batch_loss(index: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return nn.functional.cross_entropy(model(images[index]), labels[index])
+
+    return fit(model, images.shape[0], batch_loss, epochs=epochs, batch_size=batch_size, lr=lr,
+               seed=seed, desc="train classifier", progress=progress)
 
 
 @torch.no_grad()
