@@ -123,12 +123,8 @@ class ImageWarp:
         return f"ImageWarp(mode={self.mode!r}, out_size={self.out_size})"
 
 
-def center_of_mass(images: torch.Tensor) -> torch.Tensor:
-    """(B, 2) centre of mass ``(x, y)`` of each image in normalised coordinates.
-
-    Mass is the clamped-positive intensity summed over channels; an image without mass has
-    its centre at the origin.
-    """
+def _centre_and_mass(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, 2) centres of mass (origin where there is no mass) and the (B,) has-mass mask."""
     check_images(images, "images")
     grid = normalized_grid(images.shape[-2], images.shape[-1], dtype=images.dtype,
                            device=images.device)
@@ -137,7 +133,17 @@ def center_of_mass(images: torch.Tensor) -> torch.Tensor:
     safe = total.clamp_min(1e-12)
     centre = torch.stack([(mass * grid[..., 0]).sum(dim=(1, 2)) / safe,
                           (mass * grid[..., 1]).sum(dim=(1, 2)) / safe], dim=1)
-    return torch.where((total > 0)[:, None], centre, torch.zeros_like(centre))
+    has_mass = total > 0
+    return torch.where(has_mass[:, None], centre, torch.zeros_like(centre)), has_mass
+
+
+def center_of_mass(images: torch.Tensor) -> torch.Tensor:
+    """(B, 2) centre of mass ``(x, y)`` of each image in normalised coordinates.
+
+    Mass is the clamped-positive intensity summed over channels; an image without mass has
+    its centre at the origin.
+    """
+    return _centre_and_mass(images)[0]
 
 
 def centering_translation(
@@ -151,11 +157,10 @@ def centering_translation(
             mean centre of mass of a model's training images to put inputs where that model
             expects them. Images without mass get the identity.
     """
-    centre = center_of_mass(images)
+    centre, has_mass = _centre_and_mass(images)
     target = torch.as_tensor(target, dtype=images.dtype, device=images.device)
     if target.shape != (2,):
         raise ValueError(f"target: expected (x, y), got shape {tuple(target.shape)}")
-    has_mass = images.clamp_min(0).flatten(1).sum(dim=1) > 0
     shift = torch.where(has_mass[:, None], target - centre, torch.zeros_like(centre))
     g = torch.eye(3, dtype=images.dtype, device=images.device).repeat(images.shape[0], 1, 1)
     g[:, :2, 2] = shift
